@@ -1,0 +1,71 @@
+#pragma once
+// Loop helpers shared by the op files (not part of the public API).
+#include <array>
+#include <cstdint>
+
+#include "core/shape.hpp"
+
+namespace tg::detail {
+
+// Loops of at least this many elements run in parallel with OpenMP; smaller ones would lose more
+// to thread start-up than they gain.
+constexpr int64_t kParallelMin = 1 << 15;
+
+// Strides of an operand of shape `in` read as if broadcast to `out` (0 along broadcast dims),
+// right-aligned to out's dims as in NumPy.
+inline std::array<int64_t, Shape::kMaxDims> broadcast_strides(const Shape& in, const Shape& out) {
+  std::array<int64_t, Shape::kMaxDims> st{};
+  auto own = contiguous_strides(in);
+  int shift = out.size() - in.size();
+  for (int d = 0; d < in.size(); ++d) st[d + shift] = in[d] == 1 ? 0 : own[d];
+  return st;
+}
+
+// Calls f(out_index, a_index, b_index, c_index) for every element of `out`, where a, b, c are read
+// broadcast to out. (c is ignored by two-operand ops: pass any shape.) Sequential, in row-major order,
+// so backward loops may accumulate (+=) into broadcast inputs safely.
+template <typename F>
+void broadcast_for_each(const Shape& out, const Shape& a, const Shape& b, const Shape& c, F f) {
+  const int nd = out.size();
+  if (out.numel() == 0) return;
+  auto sa = broadcast_strides(a, out), sb = broadcast_strides(b, out), sc = broadcast_strides(c, out);
+  if (nd == 0) {
+    f(int64_t(0), int64_t(0), int64_t(0), int64_t(0));
+    return;
+  }
+  std::array<int64_t, Shape::kMaxDims> counter{};
+  const int64_t inner = out[nd - 1];
+  int64_t o = 0, ia = 0, ib = 0, ic = 0;
+  while (true) {
+    for (int64_t j = 0; j < inner; ++j) f(o + j, ia + j * sa[nd - 1], ib + j * sb[nd - 1], ic + j * sc[nd - 1]);
+    o += inner;
+    // Advance the multi-index over all dims but the last (an odometer).
+    int d = nd - 2;
+    for (; d >= 0; --d) {
+      ia += sa[d];
+      ib += sb[d];
+      ic += sc[d];
+      if (++counter[d] < out[d]) break;
+      ia -= sa[d] * out[d];
+      ib -= sb[d] * out[d];
+      ic -= sc[d] * out[d];
+      counter[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+// Splits a shape around `dim` into (outer, size, inner) so that element [o, k, i] sits at
+// (o * size + k) * inner + i: the view every reduction and softmax over one dim works on.
+struct DimSplit {
+  int64_t outer = 1, size = 1, inner = 1;
+};
+inline DimSplit split_at(const Shape& s, int dim) {
+  DimSplit r;
+  for (int d = 0; d < dim; ++d) r.outer *= s[d];
+  r.size = s[dim];
+  for (int d = dim + 1; d < s.size(); ++d) r.inner *= s[d];
+  return r;
+}
+
+}  // namespace tg::detail

@@ -1,0 +1,62 @@
+// Matrix products through OpenBLAS. Row-major throughout; leading dims of `a` are flattened, so
+// [B, T, K] x [K, N] is one [B*T, K] x [K, N] sgemm.
+#include <cblas.h>
+
+#include "core/ops.hpp"
+#include "core/tape.hpp"
+
+namespace tg {
+
+// C[M, N] (=|+=) op(A) op(B), row-major, thin wrapper so call sites read like the math.
+static void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, const float* b,
+                 float beta, float* c) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // an empty sum: C = beta * C
+    if (beta == 0.0f) std::fill_n(c, m * n, 0.0f);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
+              int(n), int(k), 1.0f, a, int(trans_a ? m : k), b, int(trans_b ? k : n), beta, c, int(n));
+}
+
+// y = a b        a: [..., K]  b: [K, N]  y: [..., N]
+// da += dy b^T   db += a^T dy        (a, dy viewed as [M, K] and [M, N] with M = numel(a) / K)
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_dtype("matmul", a, DType::f32);
+  check_dtype("matmul", b, DType::f32);
+  if (a.dim() < 2 || b.dim() != 2)
+    fail("matmul: {} x {}: expected a matrix (or [B, T, K] batch) times a matrix", a.shape(), b.shape());
+  const int64_t k = a.shape().back(), n = b.size(1), m = a.numel() / std::max<int64_t>(k, 1);
+  if (k != b.size(0)) fail("matmul: {} x {}: inner dimensions {} and {} differ", a.shape(), b.shape(), k, b.size(0));
+  Shape out_shape = a.shape();
+  out_shape[out_shape.size() - 1] = n;
+  Tensor y = empty(out_shape);
+  gemm(false, false, m, n, k, a.f32(), b.f32(), 0.0f, y.f32());
+  record("matmul", y, {a, b}, [m, n, k](Node& node) {
+    const float* dy = node.grad_out();
+    if (float* da = node.grad_in(0)) gemm(false, true, m, k, n, dy, node.input(1).f32(), 1.0f, da);
+    if (float* db = node.grad_in(1)) gemm(true, false, k, n, m, node.input(0).f32(), dy, 1.0f, db);
+  });
+  return y;
+}
+
+// y[j, i] = x[i, j]      x: [M, N]  y: [N, M]      dx[i, j] += dy[j, i]
+Tensor transpose(const Tensor& x) {
+  check_dtype("transpose", x, DType::f32);
+  if (x.dim() != 2) fail("transpose: expected a 2-D tensor, got shape {}", x.shape());
+  const int64_t rows = x.size(0), cols = x.size(1);
+  Tensor y = empty(Shape{cols, rows});
+  const float* px = x.f32();
+  float* py = y.f32();
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) py[j * rows + i] = px[i * cols + j];
+  record("transpose", y, {x}, [rows, cols](Node& n) {
+    float* dx = n.grad_in(0);
+    const float* dy = n.grad_out();
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) dx[i * cols + j] += dy[j * rows + i];
+  });
+  return y;
+}
+
+}  // namespace tg

@@ -1,0 +1,96 @@
+#include "core/random.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace tg {
+
+static uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void Generator::seed_(uint64_t seed) {
+  for (auto& word : s_) word = splitmix64(seed);
+}
+
+// xoshiro256** by Blackman and Vigna (public domain).
+uint64_t Generator::next_u64() {
+  auto rotl = [](uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+double Generator::uniform() { return double(next_u64() >> 11) * 0x1.0p-53; }
+
+double Generator::normal() {
+  double u1 = 1.0 - uniform();  // (0, 1]: log stays finite
+  double u2 = uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+int64_t Generator::randint(int64_t n) {
+  if (n <= 0) fail("randint: the upper bound must be positive, got {}", n);
+  const uint64_t bound = uint64_t(n), limit = UINT64_MAX - UINT64_MAX % bound;  // reject the biased tail
+  uint64_t r;
+  do r = next_u64(); while (r >= limit);
+  return int64_t(r % bound);
+}
+
+Generator& default_generator() {
+  thread_local Generator g;
+  return g;
+}
+
+void manual_seed(uint64_t seed) { default_generator().seed_(seed); }
+
+void uniform_(Tensor& t, double low, double high) {
+  check_dtype("uniform_", t, DType::f32);
+  Generator& g = default_generator();
+  float* p = t.f32();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(low + (high - low) * g.uniform());
+}
+
+void normal_(Tensor& t, double mean, double std) {
+  check_dtype("normal_", t, DType::f32);
+  Generator& g = default_generator();
+  float* p = t.f32();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(mean + std * g.normal());
+}
+
+Tensor uniform(Shape shape, double low, double high) {
+  Tensor t = empty(shape);
+  uniform_(t, low, high);
+  return t;
+}
+Tensor normal(Shape shape, double mean, double std) {
+  Tensor t = empty(shape);
+  normal_(t, mean, std);
+  return t;
+}
+Tensor rand(Shape shape) { return uniform(shape, 0.0, 1.0); }
+Tensor randn(Shape shape) { return normal(shape, 0.0, 1.0); }
+
+Tensor randint(int64_t high, Shape shape) {
+  Tensor t = empty(shape, DType::i64);
+  for (int64_t i = 0; i < t.numel(); ++i) t.i64()[i] = default_generator().randint(high);
+  return t;
+}
+
+std::vector<int64_t> randperm(int64_t n) {
+  std::vector<int64_t> p(size_t(std::max<int64_t>(n, 0)));
+  for (int64_t i = 0; i < n; ++i) p[size_t(i)] = i;
+  for (int64_t i = n - 1; i > 0; --i) std::swap(p[size_t(i)], p[size_t(default_generator().randint(i + 1))]);
+  return p;  // Fisher-Yates
+}
+
+}  // namespace tg

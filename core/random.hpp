@@ -1,0 +1,42 @@
+#pragma once
+// One seeded generator for every random number tapegrad draws (init, dropout, shuffling,
+// sampling), so a run is reproducible: tg::manual_seed(42) before building a model.
+// The generator is xoshiro256** (4 x 64-bit state) seeded by splitmix64; its state can be saved
+// and restored (for resuming training). Values do not match PyTorch's generator.
+#include <array>
+#include <cstdint>
+
+#include "core/tensor.hpp"
+
+namespace tg {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 5489) { seed_(seed); }
+  void seed_(uint64_t seed);
+  uint64_t next_u64();
+  double uniform();          // [0, 1) with 53 random bits
+  double normal();           // N(0, 1), Box-Muller (no cached second value: the state is all there is)
+  int64_t randint(int64_t n);  // [0, n), unbiased
+  std::array<uint64_t, 4> state() const { return s_; }
+  void set_state(const std::array<uint64_t, 4>& s) { s_ = s; }
+
+ private:
+  std::array<uint64_t, 4> s_{};
+};
+
+Generator& default_generator();  // the global one (thread-local)
+void manual_seed(uint64_t seed);
+
+Tensor rand(Shape shape);                           // U[0, 1)
+Tensor randn(Shape shape);                          // N(0, 1)
+Tensor uniform(Shape shape, double low, double high);
+Tensor normal(Shape shape, double mean, double std);
+Tensor randint(int64_t high, Shape shape);          // i64 in [0, high)
+std::vector<int64_t> randperm(int64_t n);           // a seeded permutation of 0..n-1
+
+// In-place fills (for init; never recorded on the tape).
+void uniform_(Tensor& t, double low, double high);
+void normal_(Tensor& t, double mean, double std);
+
+}  // namespace tg

@@ -1,0 +1,59 @@
+#pragma once
+// Shape: up to 8 dimensions stored inline (no heap allocation per tensor).
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+
+#include <fmt/format.h>
+
+namespace tg {
+
+class Shape {
+ public:
+  static constexpr int kMaxDims = 8;
+
+  Shape() = default;
+  Shape(std::initializer_list<int64_t> dims);
+  explicit Shape(std::span<const int64_t> dims);
+
+  int size() const { return ndim_; }
+  int64_t operator[](int i) const { return dims_[i]; }
+  int64_t& operator[](int i) { return dims_[i]; }
+  const int64_t* begin() const { return dims_.data(); }
+  const int64_t* end() const { return dims_.data() + ndim_; }
+  int64_t back() const { return dims_[ndim_ - 1]; }
+
+  int64_t numel() const;
+  void push_back(int64_t d);
+  void insert(int at, int64_t d);
+  void erase(int at);
+
+  friend bool operator==(const Shape& a, const Shape& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  std::array<int64_t, kMaxDims> dims_{};
+  int ndim_ = 0;
+};
+
+// Row-major strides in elements: strides([2,3,4]) = [12,4,1].
+std::array<int64_t, Shape::kMaxDims> contiguous_strides(const Shape& s);
+
+// A dim argument of an op may be negative (-1 = last); returns it in [0, ndim) or throws
+// "<op>: dim 3 is out of range for a tensor of shape [2, 4]".
+int normalize_dim(const char* op, int dim, const Shape& s);
+
+}  // namespace tg
+
+// fmt::print("{}", shape) prints "[2, 3, 4]".
+template <>
+struct fmt::formatter<tg::Shape> : fmt::formatter<std::string_view> {
+  auto format(const tg::Shape& s, format_context& ctx) const -> decltype(ctx.out()) {
+    auto out = fmt::format_to(ctx.out(), "[");
+    for (int i = 0; i < s.size(); ++i) out = fmt::format_to(out, "{}{}", i ? ", " : "", s[i]);
+    return fmt::format_to(out, "]");
+  }
+};

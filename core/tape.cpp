@@ -1,0 +1,149 @@
+#include "core/tape.hpp"
+
+#include <cstring>
+#include <set>
+
+#include "core/ops.hpp"
+
+namespace tg {
+
+namespace {
+
+struct Tape {
+  std::vector<Node> nodes;
+  uint64_t epoch = 1;  // bumped whenever the tape is cleared, so stale node indices are detectable
+};
+
+thread_local Tape tape;
+thread_local bool grad_mode = true;
+
+}  // namespace
+
+bool grad_enabled() { return grad_mode; }
+NoGradGuard::NoGradGuard() : previous_(grad_mode) { grad_mode = false; }
+NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
+
+size_t tape_size() { return tape.nodes.size(); }
+
+void clear_tape() {
+  tape.nodes.clear();
+  ++tape.epoch;
+}
+
+float* grad_buffer(TensorImpl& t) {
+  if (!t.grad) {
+    t.grad = zeros(t.shape).impl_ptr();
+  }
+  return reinterpret_cast<float*>(t.grad->storage->data) + t.grad->offset;
+}
+
+const float* Node::grad_out() const {
+  return reinterpret_cast<const float*>(output->grad->storage->data) + output->grad->offset;
+}
+
+float* Node::grad_in(int i) {
+  TensorImpl& in = *inputs[size_t(i)];
+  return in.requires_grad ? grad_buffer(in) : nullptr;
+}
+
+bool any_requires_grad(std::initializer_list<Tensor> inputs) {
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+template <typename Range>
+static void record_node(const char* op, Tensor& output, const Range& inputs, std::function<void(Node&)>& backward) {
+  if (!grad_mode) return;
+  bool needed = false;
+  for (const Tensor& t : inputs) needed = needed || (t.defined() && t.requires_grad());
+  if (!needed) return;
+  TensorImpl& out = *output.impl();
+  out.requires_grad = true;
+  out.node = int64_t(tape.nodes.size());
+  out.epoch = tape.epoch;
+  Node& n = tape.nodes.emplace_back();
+  n.op = op;
+  n.inputs.reserve(inputs.size());
+  for (const Tensor& t : inputs) n.inputs.push_back(t.impl_ptr());
+  n.output = output.impl_ptr();
+  n.backward = std::move(backward);
+}
+
+void record(const char* op, Tensor& output, std::initializer_list<Tensor> inputs, std::function<void(Node&)> backward) {
+  record_node(op, output, inputs, backward);
+}
+void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs, std::function<void(Node&)> backward) {
+  record_node(op, output, inputs, backward);
+}
+
+// Walk the tape backwards from the root's node. A node whose output got no gradient is not on
+// the path to the root and is skipped. Afterwards the gradients of non-leaf tensors are dropped
+// (as PyTorch does) and, unless retain_graph, the tape is cleared.
+static void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
+  TensorImpl& r = *root.impl();
+  if (!r.requires_grad) fail("backward: the tensor does not require grad (no input of it had requires_grad)");
+  if (r.node >= 0 && r.epoch != tape.epoch)
+    fail("backward: the graph of this tensor was freed by an earlier backward() or clear_tape(); "
+         "call backward(retain_graph=true) the first time to go through it again");
+  NoGradGuard no_grad;  // backward functions never record
+  float* g = grad_buffer(r);
+  const float* s = seed.f32();
+  for (int64_t i = 0; i < root.numel(); ++i) g[i] += s[i];
+  for (int64_t k = r.node; k >= 0; --k) {
+    Node& n = tape.nodes[size_t(k)];
+    if (!n.output->grad) continue;
+    n.backward(n);
+  }
+  for (int64_t k = r.node; k >= 0; --k) tape.nodes[size_t(k)].output->grad.reset();
+  if (!retain_graph) clear_tape();
+}
+
+void Tensor::backward(bool retain_graph) {
+  check_defined("backward", *this);
+  if (numel() != 1)
+    fail("backward: called on a tensor of shape {} ({} elements); backward() needs a one-element loss, "
+         "or pass the gradient of the output: y.backward(grad)", shape(), numel());
+  run_backward(*this, ones(shape()), retain_graph);
+}
+
+void Tensor::backward(const Tensor& grad_output, bool retain_graph) {
+  check_defined("backward", *this);
+  check_dtype("backward", grad_output, DType::f32);
+  if (!(grad_output.shape() == shape()))
+    fail("backward: the gradient has shape {}, the tensor has shape {}", grad_output.shape(), shape());
+  run_backward(*this, grad_output, retain_graph);
+}
+
+// ---- Graphviz ----
+
+std::string to_dot(const Tensor& root) {
+  check_defined("to_dot", root);
+  std::string out = "digraph tape {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n";
+  auto tensor_id = [](const TensorImpl* t) { return fmt::format("t{}", reinterpret_cast<uintptr_t>(t)); };
+  auto tensor_label = [](const TensorImpl* t) {
+    std::string label = t->name.empty() ? "" : t->name + "\\n";
+    return label + fmt::format("{}", t->shape);
+  };
+  std::set<const TensorImpl*> seen;
+  std::vector<const TensorImpl*> todo{root.impl()};
+  while (!todo.empty()) {
+    const TensorImpl* t = todo.back();
+    todo.pop_back();
+    if (!seen.insert(t).second) continue;
+    bool leaf = t->node < 0 || t->epoch != tape.epoch;
+    out += fmt::format("  {} [shape=ellipse, label=\"{}\"{}];\n", tensor_id(t), tensor_label(t),
+                       leaf && t->requires_grad ? ", style=filled, fillcolor=lightblue" : "");
+    if (leaf) continue;
+    const Node& n = tape.nodes[size_t(t->node)];
+    std::string op_id = fmt::format("op{}", t->node);
+    out += fmt::format("  {} [shape=box, label=\"{}\"];\n  {} -> {};\n", op_id, n.op, op_id, tensor_id(t));
+    for (const auto& in : n.inputs) {
+      out += fmt::format("  {} -> {};\n", tensor_id(in.get()), op_id);
+      todo.push_back(in.get());
+    }
+  }
+  return out + "}\n";
+}
+
+}  // namespace tg

@@ -1,0 +1,69 @@
+#pragma once
+// The tape: every differentiable op, when grad mode is on and one of its inputs requires grad,
+// appends one Node (inputs, output, backward function) to this thread's tape. backward() seeds
+// d(loss) = 1 and walks the tape from the loss's node down to the first node, once; each node
+// adds (+=) its inputs' gradients. Gradients of leaves accumulate until zero_grad().
+//
+//   // y = sigmoid(x)            x: [*]  y: [*]
+//   // dx += dy * y * (1 - y)
+//   record("sigmoid", y, {x}, [](Node& n) { ... n.grad_out() ... n.grad_in(0) ... });
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace tg {
+
+struct Node {
+  const char* op;
+  std::vector<std::shared_ptr<TensorImpl>> inputs;  // may include tensors that need no grad (indices)
+  std::shared_ptr<TensorImpl> output;
+  std::function<void(Node&)> backward;
+
+  Tensor input(int i) const { return Tensor(inputs[i]); }
+  Tensor out() const { return Tensor(output); }
+  // dL/d(output), f32, output's shape. Set whenever backward runs this node.
+  const float* grad_out() const;
+  // dL/d(input i) to add into (zero-filled on first use), or nullptr when input i needs no grad.
+  float* grad_in(int i);
+};
+
+// Is recording on for this thread? (Off inside a NoGradGuard.)
+bool grad_enabled();
+
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Called by every op after computing `output`. Records a node when grad mode is on and any input
+// requires grad (then output.requires_grad() becomes true); otherwise does nothing.
+void record(const char* op, Tensor& output, std::initializer_list<Tensor> inputs,
+            std::function<void(Node&)> backward);
+void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs,
+            std::function<void(Node&)> backward);
+bool any_requires_grad(std::initializer_list<Tensor> inputs);
+
+// The tape itself, for teaching and for tools: how many nodes it holds; clearing it drops every
+// recorded graph (tensors made before cannot be backpropagated through afterwards).
+size_t tape_size();
+void clear_tape();
+
+// The recorded graph that produced `root`, as Graphviz DOT: one box per op, one ellipse per tensor
+// (name if set, and shape). `dot -Tsvg graph.dot > graph.svg` draws it (like micrograd's draw_dot).
+std::string to_dot(const Tensor& root);
+
+// The buffer of a tensor's gradient, created zero-filled if absent (used by backward functions).
+float* grad_buffer(TensorImpl& t);
+
+}  // namespace tg

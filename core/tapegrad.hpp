@@ -1,0 +1,11 @@
+#pragma once
+// Everything in the core, in one include.
+#include "core/error.hpp"
+#include "core/format.hpp"
+#include "core/gradcheck.hpp"
+#include "core/ops.hpp"
+#include "core/random.hpp"
+#include "core/shape.hpp"
+#include "core/tape.hpp"
+#include "core/tensor.hpp"
+#include "core/threads.hpp"

@@ -1,0 +1,122 @@
+// Forward values of the core ops against hand-computed answers, and their error messages.
+#include <cmath>
+
+#include <doctest/doctest.h>
+
+#include "core/tapegrad.hpp"
+
+using namespace tg;
+
+static void check_values(const Tensor& t, std::vector<float> want, double eps = 1e-6) {
+  auto got = t.to_vector();
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(eps));
+}
+
+TEST_CASE("binary ops broadcast as NumPy does") {
+  Tensor a = tensor({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor row = tensor({10, 20, 30});
+  Tensor col = tensor({1, 2}, {2, 1});
+  check_values(a + row, {11, 22, 33, 14, 25, 36});
+  check_values(a * col, {1, 2, 3, 8, 10, 12});
+  check_values(a - col, {0, 1, 2, 2, 3, 4});
+  check_values(row / a, {10, 10, 10, 2.5, 4, 5});
+  check_values(col * row, {10, 20, 30, 20, 40, 60});  // [2,1] x [3] -> [2,3]
+  CHECK((col * row).shape() == Shape{2, 3});
+  check_values(a + scalar(1), {2, 3, 4, 5, 6, 7});
+  check_values(2.0 - a, {1, 0, -1, -2, -3, -4});
+  check_values(6.0 / a, {6, 3, 2, 1.5, 1.2, 1});
+}
+
+TEST_CASE("binary ops name both shapes when they cannot broadcast") {
+  CHECK_THROWS_WITH_AS(zeros({2, 3}) + zeros({4}), "add: shapes [2, 3] and [4] cannot be broadcast (dim 1: 3 vs 4)", Error);
+  CHECK_THROWS_WITH_AS(mul(zeros({2}), arange(2)), "mul: expected a float32 tensor, got int64 (shape [2])", Error);
+}
+
+TEST_CASE("unary ops compute their functions") {
+  Tensor x = tensor({-2, 0, 0.5, 3});
+  check_values(exp(x), {std::exp(-2.0f), 1, std::exp(0.5f), std::exp(3.0f)});
+  check_values(tanh(x), {std::tanh(-2.0f), 0, std::tanh(0.5f), std::tanh(3.0f)});
+  check_values(sigmoid(x), {1 / (1 + std::exp(2.0f)), 0.5, 1 / (1 + std::exp(-0.5f)), 1 / (1 + std::exp(-3.0f))});
+  check_values(relu(x), {0, 0, 0.5, 3});
+  check_values(clamp(x, -1, 1), {-1, 0, 0.5, 1});
+  check_values(pow(tensor({1, 2, 3}), 2), {1, 4, 9});
+  check_values(sqrt(tensor({4, 9})), {2, 3});
+  check_values(log(tensor({1, std::exp(2.0f)})), {0, 2});
+  check_values(-x, {2, 0, -0.5, -3});
+  CHECK(sigmoid(tensor({-1000.0f, 1000.0f})).to_vector() == std::vector<float>{0.0f, 1.0f});
+}
+
+TEST_CASE("sum, mean and max reduce over all elements or one dim") {
+  Tensor a = tensor({1, 2, 3, 4, 5, 6}, {2, 3});
+  CHECK(a.sum().item() == 21);
+  CHECK(a.mean().item() == 3.5);
+  check_values(a.sum(0), {5, 7, 9});
+  check_values(a.sum(-1), {6, 15});
+  CHECK(a.sum(1, true).shape() == Shape{2, 1});
+  check_values(a.mean(1), {2, 5});
+  auto [values, idx] = max(tensor({1, 7, 3, 9, 2, 9}, {2, 3}), 1);
+  check_values(values, {7, 9});
+  CHECK(idx.to_indices() == std::vector<int64_t>{1, 0});  // the first of two equal maxima
+  CHECK_THROWS_WITH_AS(a.sum(2), "sum: dim 2 is out of range for a tensor of shape [2, 3]", Error);
+}
+
+TEST_CASE("softmax and log_softmax are stable for large logits and sum to one") {
+  Tensor x = tensor({1000, 1001, 1002, -5, 0, 5}, {2, 3});
+  Tensor p = softmax(x, 1);
+  double e1 = std::exp(-1.0), e2 = std::exp(-2.0), z = 1 + e1 + e2;
+  check_values(narrow(p, 0, 0, 1), {float(e2 / z), float(e1 / z), float(1 / z)}, 1e-5);
+  check_values(p.sum(1), {1, 1}, 1e-6);
+  check_values(narrow(log_softmax(x, 1), 0, 0, 1), {float(std::log(e2 / z)), float(std::log(e1 / z)), float(-std::log(z))}, 1e-5);
+  // Over dim 0: each column normalised.
+  check_values(softmax(x, 0).sum(0), {1, 1, 1}, 1e-6);
+}
+
+TEST_CASE("matmul multiplies matrices and batches of rows") {
+  Tensor a = tensor({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor b = tensor({1, 0, 0, 1, 1, 1}, {3, 2});
+  check_values(matmul(a, b), {4, 5, 10, 11});
+  Tensor batch = a.reshape({1, 2, 3});
+  CHECK(matmul(batch, b).shape() == Shape{1, 2, 2});
+  check_values(a.t(), {1, 4, 2, 5, 3, 6});
+  CHECK_THROWS_WITH_AS(matmul(zeros({32, 100}), zeros({50, 5})), "matmul: [32, 100] x [50, 5]: inner dimensions 100 and 50 differ", Error);
+  CHECK_THROWS_AS(transpose(zeros({2, 2, 2})), Error);
+}
+
+TEST_CASE("concat, stack and narrow move the right blocks") {
+  Tensor a = tensor({1, 2, 3, 4}, {2, 2});
+  Tensor b = tensor({5, 6}, {2, 1});
+  check_values(concat({a, b}, 1), {1, 2, 5, 3, 4, 6});
+  check_values(concat({a, a}, 0), {1, 2, 3, 4, 1, 2, 3, 4});
+  CHECK(stack({a, a}, 0).shape() == Shape{2, 2, 2});
+  check_values(stack({tensor({1, 2}), tensor({3, 4})}, 1), {1, 3, 2, 4});
+  check_values(narrow(concat({a, b}, 1), 1, 1, 2), {2, 5, 4, 6});
+  CHECK_THROWS_WITH_AS(concat({a, zeros({3, 1})}, 1), "concat: tensor 1 has shape [3, 1], expected [2, 2] except along dim 1", Error);
+  CHECK_THROWS_WITH_AS(narrow(a, 1, 1, 2), "narrow: [1, 3) is out of range for dim 1 of size 2 (shape [2, 2])", Error);
+}
+
+TEST_CASE("index_select gathers rows for an index tensor of any shape") {
+  Tensor table = tensor({0, 0, 1, 1, 2, 2, 3, 3}, {4, 2});
+  Tensor idx = indices({3, 1, 1, 0, 2, 3}, {2, 3});
+  Tensor y = index_select(table, idx);
+  CHECK(y.shape() == Shape{2, 3, 2});
+  check_values(y, {3, 3, 1, 1, 1, 1, 0, 0, 2, 2, 3, 3});
+}
+
+TEST_CASE("index_select names the bad index, its position and the bound") {
+  Tensor table = zeros({10, 2});
+  CHECK_THROWS_WITH_AS(index_select(table, indices({1, 2, 3, 10}, {2, 2})),
+                       "index_select: index 10 at position [1, 1] is out of range for table rows=10", Error);
+  CHECK_THROWS_WITH_AS(index_select(table, indices({-1})),
+                       "index_select: index -1 at position [0] is out of range for table rows=10", Error);
+  CHECK_THROWS_WITH_AS(index_select(table, tensor({1})), "index_select: expected a int64 tensor, got float32 (shape [1])", Error);
+}
+
+TEST_CASE("masked_fill and where select by a mask of either dtype") {
+  Tensor x = tensor({1, 2, 3, 4}, {2, 2});
+  check_values(masked_fill(x, indices({0, 1}), -1), {1, -1, 3, -1});           // mask broadcast over rows
+  check_values(masked_fill(x, tensor({1, 0}, {2, 1}), 0), {0, 0, 3, 4});
+  check_values(where(indices({1, 0}), x, zeros({1})), {1, 0, 3, 0});
+  CHECK_THROWS_WITH_AS(masked_fill(x, indices({1, 0, 1}), 0), "masked_fill: shapes [2, 2] and [3] cannot be broadcast (dim 1: 2 vs 3)", Error);
+  CHECK_THROWS_WITH_AS(masked_fill(zeros({2}), zeros({2, 2}), 0), "masked_fill: mask of shape [2, 2] does not broadcast to the input's shape [2]", Error);
+}
