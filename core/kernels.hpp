@@ -11,6 +11,18 @@ namespace tg::detail {
 // to thread start-up than they gain.
 constexpr int64_t kParallelMin = 1 << 15;
 
+// f(i) for i in [0, n): in parallel above kParallelMin, else a plain loop. (An OpenMP region with a
+// false `if` clause still costs about a microsecond, which would dominate small ops.)
+template <typename F>
+void parallel_for(int64_t n, F f) {
+  if (n >= kParallelMin) {
+#pragma omp parallel for
+    for (int64_t i = 0; i < n; ++i) f(i);
+  } else {
+    for (int64_t i = 0; i < n; ++i) f(i);
+  }
+}
+
 // Strides of an operand of shape `in` read as if broadcast to `out` (0 along broadcast dims),
 // right-aligned to out's dims as in NumPy.
 inline std::array<int64_t, Shape::kMaxDims> broadcast_strides(const Shape& in, const Shape& out) {

@@ -9,7 +9,6 @@
 namespace tg {
 
 using detail::broadcast_for_each;
-using detail::kParallelMin;
 
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   Shape out;
@@ -33,9 +32,7 @@ static Tensor binary_forward(const char* op, const Tensor& a, const Tensor& b, F
   const float *pa = a.f32(), *pb = b.f32();
   float* py = y.f32();
   if (a.shape() == b.shape()) {
-    const int64_t n = y.numel();
-#pragma omp parallel for if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; ++i) py[i] = f(pa[i], pb[i]);
+    detail::parallel_for(y.numel(), [&](int64_t i) { py[i] = f(pa[i], pb[i]); });
   } else {
     broadcast_for_each(shape, a.shape(), b.shape(), Shape{}, [&](int64_t o, int64_t ia, int64_t ib, int64_t) {
       py[o] = f(pa[ia], pb[ib]);
@@ -53,13 +50,8 @@ static void binary_backward(Node& n, GA ga, GB gb) {
   float *da = n.grad_in(0), *db = n.grad_in(1);
   const Shape& shape = n.output->shape;
   if (a.shape() == b.shape()) {
-    const int64_t count = shape.numel();
-    if (da)
-#pragma omp parallel for if (count >= kParallelMin)
-      for (int64_t i = 0; i < count; ++i) da[i] += ga(dy[i], pa[i], pb[i]);
-    if (db)
-#pragma omp parallel for if (count >= kParallelMin)
-      for (int64_t i = 0; i < count; ++i) db[i] += gb(dy[i], pa[i], pb[i]);
+    if (da) detail::parallel_for(shape.numel(), [&](int64_t i) { da[i] += ga(dy[i], pa[i], pb[i]); });
+    if (db) detail::parallel_for(shape.numel(), [&](int64_t i) { db[i] += gb(dy[i], pa[i], pb[i]); });
     return;
   }
   broadcast_for_each(shape, a.shape(), b.shape(), Shape{}, [&](int64_t o, int64_t ia, int64_t ib, int64_t) {
@@ -113,15 +105,11 @@ static Tensor unary(const char* op, const Tensor& x, F f, D dfdx) {
   Tensor y = empty(x.shape());
   const float* px = x.f32();
   float* py = y.f32();
-  const int64_t count = x.numel();
-#pragma omp parallel for if (count >= kParallelMin)
-  for (int64_t i = 0; i < count; ++i) py[i] = f(px[i]);
+  detail::parallel_for(x.numel(), [&](int64_t i) { py[i] = f(px[i]); });
   record(op, y, {x}, [dfdx](Node& n) {
     const float *px = n.input(0).f32(), *py = n.out().f32(), *dy = n.grad_out();
     float* dx = n.grad_in(0);
-    const int64_t count = n.output->shape.numel();
-#pragma omp parallel for if (count >= kParallelMin)
-    for (int64_t i = 0; i < count; ++i) dx[i] += dy[i] * dfdx(px[i], py[i]);
+    detail::parallel_for(n.output->shape.numel(), [&](int64_t i) { dx[i] += dy[i] * dfdx(px[i], py[i]); });
   });
   return y;
 }

@@ -113,9 +113,9 @@ static Tensor softmax_forward(const char* op, const Tensor& x, int dim, bool log
   Tensor y = empty(x.shape());
   const float* px = x.f32();
   float* py = y.f32();
-#pragma omp parallel for if (x.numel() >= detail::kParallelMin)
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t i = 0; i < inner; ++i) {
+  const int64_t rows = outer * inner;
+  auto normalize_row = [&](int64_t r) {
+      const int64_t o = r / inner, i = r % inner;
       const float* row = px + o * size * inner + i;
       float* out = py + o * size * inner + i;
       float m = -std::numeric_limits<float>::infinity();
@@ -130,7 +130,13 @@ static Tensor softmax_forward(const char* op, const Tensor& x, int dim, bool log
         auto inv_z = float(1.0 / z);
         for (int64_t k = 0; k < size; ++k) out[k * inner] = std::exp(row[k * inner] - m) * inv_z;
       }
-    }
+  };
+  if (x.numel() >= detail::kParallelMin) {
+#pragma omp parallel for
+    for (int64_t r = 0; r < rows; ++r) normalize_row(r);
+  } else {
+    for (int64_t r = 0; r < rows; ++r) normalize_row(r);
+  }
   return y;
 }
 

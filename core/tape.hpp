@@ -7,6 +7,7 @@
 //   // y = sigmoid(x)            x: [*]  y: [*]
 //   // dx += dy * y * (1 - y)
 //   record("sigmoid", y, {x}, [](Node& n) { ... n.grad_out() ... n.grad_in(0) ... });
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -18,9 +19,38 @@
 
 namespace tg {
 
+// The inputs of a node: up to three stored inline (no heap allocation for almost every op),
+// more (concat, stack) in a vector. Used like a std::vector.
+class InputList {
+ public:
+  using Ptr = std::shared_ptr<TensorImpl>;
+  void reserve(size_t) {}
+  void push_back(Ptr p) {
+    if (count_ < kInline) inline_[count_] = std::move(p); else more_.push_back(std::move(p));
+    ++count_;
+  }
+  size_t size() const { return count_; }
+  const Ptr& operator[](size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
+  struct Iterator {
+    const InputList* list;
+    size_t i;
+    const Ptr& operator*() const { return (*list)[i]; }
+    Iterator& operator++() { ++i; return *this; }
+    bool operator!=(const Iterator& o) const { return i != o.i; }
+  };
+  Iterator begin() const { return {this, 0}; }
+  Iterator end() const { return {this, count_}; }
+
+ private:
+  static constexpr size_t kInline = 3;
+  std::array<Ptr, kInline> inline_;
+  std::vector<Ptr> more_;
+  size_t count_ = 0;
+};
+
 struct Node {
   const char* op;
-  std::vector<std::shared_ptr<TensorImpl>> inputs;  // may include tensors that need no grad (indices)
+  InputList inputs;  // may include tensors that need no grad (indices)
   std::shared_ptr<TensorImpl> output;
   std::function<void(Node&)> backward;
 

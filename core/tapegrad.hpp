@@ -6,6 +6,7 @@
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/shape.hpp"
+#include "core/sparse_grad.hpp"
 #include "core/tape.hpp"
 #include "core/tensor.hpp"
 #include "core/threads.hpp"

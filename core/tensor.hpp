@@ -24,7 +24,9 @@ enum class DType : uint8_t { f32, i64 };
 const char* dtype_name(DType dt);
 size_t dtype_size(DType dt);
 
-// A 64-byte aligned byte buffer, shared by every tensor that views it.
+// A byte buffer, shared by every tensor that views it.
+// Buffers of up to 64 bytes live inside the Storage object itself, so a small tensor costs one
+// allocation less (the tape's per-op overhead is mostly allocations).
 struct Storage {
   explicit Storage(size_t bytes);
   ~Storage();
@@ -32,12 +34,13 @@ struct Storage {
   Storage& operator=(const Storage&) = delete;
   std::byte* data;
   size_t bytes;
+  alignas(16) std::byte small[64];
 };
 
 struct TensorImpl;
 
 // A gradient that touches only some rows of a [V, D...] table, as Embedding(sparse=true) produces:
-// rows[k] is a row index, values[k] its summed gradient. Unused until the sparse embedding path lands.
+// rows[k] is a row index (sorted, unique), values[k] its summed gradient. See core/sparse_grad.hpp.
 struct RowSparseGrad;
 
 struct TensorImpl {
@@ -85,6 +88,7 @@ class Tensor {
   Tensor& requires_grad_(bool on = true);  // only on leaves, like PyTorch
   bool is_leaf() const { return impl_->node < 0; }
   Tensor grad() const;                       // undefined until a backward() reaches this tensor
+  const RowSparseGrad* sparse_grad() const { return impl_->sparse_grad.get(); }  // null unless sparse
   void zero_grad();                          // drops the gradient (PyTorch's set_to_none)
   void backward(bool retain_graph = false);  // on a one-element tensor
   void backward(const Tensor& grad_output, bool retain_graph = false);

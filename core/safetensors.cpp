@@ -1,0 +1,328 @@
+#include "core/safetensors.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
+
+namespace tg {
+
+static_assert(std::endian::native == std::endian::little,
+              "safetensors data is little-endian; tapegrad reads and writes it as raw bytes");
+
+namespace {
+
+// The reference implementation refuses headers larger than this; so do we.
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+
+// ---------------------------------------------------------------- dtypes
+
+// A switch without default: adding a DType makes the compiler point here.
+const char* file_dtype_name(DType dt) {
+  switch (dt) {
+    case DType::f32: return "F32";
+    case DType::i64: return "I64";
+  }
+  fail("save_safetensors: dtype {} cannot be written", static_cast<int>(dt));
+}
+
+const std::byte* raw_bytes(const Tensor& t) {
+  if (t.dtype() == DType::f32) return reinterpret_cast<const std::byte*>(t.f32());
+  return reinterpret_cast<const std::byte*>(t.i64());
+}
+
+// The bytes per element of a dtype this reader understands, or 0 for any other dtype.
+size_t readable_dtype_size(const std::string& name) {
+  if (name == "F32") return 4;
+  if (name == "I64" || name == "F64") return 8;
+  if (name == "F16" || name == "BF16") return 2;
+  return 0;
+}
+
+// IEEE half: 1 sign bit, 5 exponent bits (bias 15), 10 mantissa bits.
+float half_to_float(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exponent = (h >> 10) & 0x1fu;
+  uint32_t mantissa = h & 0x3ffu;
+  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24
+    float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -magnitude : magnitude;
+  }
+  if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));  // inf, NaN
+  return std::bit_cast<float>(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
+}
+
+// bfloat16 is the top half of a float32.
+float bfloat16_to_float(uint16_t b) { return std::bit_cast<float>(static_cast<uint32_t>(b) << 16); }
+
+// Converts n elements of a file dtype (F16, BF16, F64) to float. memcpy: src may be unaligned.
+void convert_to_f32(const std::string& dtype, const unsigned char* src, int64_t n, float* dst) {
+  if (dtype == "F64") {
+    for (int64_t i = 0; i < n; ++i) {
+      double d;
+      std::memcpy(&d, src + 8 * i, 8);
+      dst[i] = static_cast<float>(d);
+    }
+    return;
+  }
+  float (*to_float)(uint16_t) = dtype == "F16" ? half_to_float : bfloat16_to_float;
+  for (int64_t i = 0; i < n; ++i) {
+    uint16_t h;
+    std::memcpy(&h, src + 2 * i, 2);
+    dst[i] = to_float(h);
+  }
+}
+
+// ---------------------------------------------------------------- saving
+
+using OrderedJson = nlohmann::ordered_json;
+
+// The reference writer's order: larger element size first (keeps every tensor aligned), then name.
+std::vector<const std::pair<std::string, Tensor>*> data_order(
+    const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors) {
+  std::vector<const std::pair<std::string, Tensor>*> order;
+  std::set<std::string> seen;
+  for (const auto& entry : tensors) {
+    const auto& [name, t] = entry;
+    if (!t.defined()) fail("save_safetensors: {}: tensor {:?} is undefined", path, name);
+    if (name == "__metadata__") fail("save_safetensors: {}: '__metadata__' is reserved, not a tensor name", path);
+    if (!seen.insert(name).second) fail("save_safetensors: {}: tensor name {:?} appears twice", path, name);
+    order.push_back(&entry);
+  }
+  std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    size_t size_a = dtype_size(a->second.dtype()), size_b = dtype_size(b->second.dtype());
+    return size_a != size_b ? size_a > size_b : a->first < b->first;
+  });
+  return order;
+}
+
+// The JSON header padded with spaces to a multiple of 8 bytes.
+std::string header_text(const std::string& path,
+                        const std::vector<const std::pair<std::string, Tensor>*>& order,
+                        const std::map<std::string, std::string>& metadata) {
+  OrderedJson header = OrderedJson::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  uint64_t offset = 0;
+  for (const auto* entry : order) {
+    const Tensor& t = entry->second;
+    uint64_t bytes = static_cast<uint64_t>(t.numel()) * dtype_size(t.dtype());
+    header[entry->first] = {{"dtype", file_dtype_name(t.dtype())},
+                            {"shape", std::vector<int64_t>(t.shape().begin(), t.shape().end())},
+                            {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const nlohmann::json::exception&) {
+    fail("save_safetensors: {}: a tensor name or metadata string is not valid UTF-8", path);
+  }
+  text.append((8 - text.size() % 8) % 8, ' ');
+  return text;
+}
+
+}  // namespace
+
+void save_safetensors(const std::string& path,
+                      const std::vector<std::pair<std::string, Tensor>>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  auto order = data_order(path, tensors);
+  std::string header = header_text(path, order, metadata);
+  uint64_t header_length = header.size();
+
+  AtomicFile out(path);
+  out.write(&header_length, 8);
+  out.write(header);
+  for (const auto* entry : order) {
+    const Tensor& t = entry->second;
+    out.write(raw_bytes(t), static_cast<size_t>(t.numel()) * dtype_size(t.dtype()));
+  }
+  out.commit();
+}
+
+// ---------------------------------------------------------------- loading
+
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+// One tensor as the header describes it; offsets count from the start of the data part.
+struct TensorEntry {
+  std::string name;
+  std::string dtype;
+  Shape shape;
+  uint64_t begin = 0, end = 0;
+};
+
+// A JSON value that must be an integer in [0, 2^63): shape dims and data offsets.
+uint64_t non_negative_integer(const std::string& path, const std::string& name, const char* field,
+                              const nlohmann::json& v) {
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    fail("{}: tensor {:?}: {} holds {}, expected non-negative integers", path, name, field, v.dump());
+  return v.get<uint64_t>();
+}
+
+TensorEntry parse_entry(const std::string& path, const std::string& name, const nlohmann::json& info) {
+  if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+    fail("{}: tensor {:?}: expected an object with dtype, shape and data_offsets, found {}", path, name,
+         info.dump());
+  TensorEntry e;
+  e.name = name;
+  const auto& dtype = info["dtype"];
+  const auto& shape = info["shape"];
+  const auto& offsets = info["data_offsets"];
+  if (!dtype.is_string()) fail("{}: tensor {:?}: dtype is {}, expected a string", path, name, dtype.dump());
+  e.dtype = dtype.get<std::string>();
+  size_t element_size = readable_dtype_size(e.dtype);
+  if (element_size == 0)
+    fail("{}: tensor {:?} has dtype {:?}; tapegrad reads F32, I64, F16, BF16 and F64", path, name, e.dtype);
+  if (!shape.is_array() || shape.size() > Shape::kMaxDims)
+    fail("{}: tensor {:?}: shape is {}, expected a list of at most {} sizes", path, name, shape.dump(),
+         Shape::kMaxDims);
+  uint64_t numel = 1;
+  for (const auto& d : shape) {
+    uint64_t size = non_negative_integer(path, name, "shape", d);
+    if (size != 0 && numel > (uint64_t{1} << 62) / size)
+      fail("{}: tensor {:?}: shape {} is too large", path, name, shape.dump());
+    numel *= size;
+    e.shape.push_back(static_cast<int64_t>(size));
+  }
+  if (!offsets.is_array() || offsets.size() != 2)
+    fail("{}: tensor {:?}: data_offsets is {}, expected [begin, end]", path, name, offsets.dump());
+  e.begin = non_negative_integer(path, name, "data_offsets", offsets[0]);
+  e.end = non_negative_integer(path, name, "data_offsets", offsets[1]);
+  if (e.end < e.begin)
+    fail("{}: tensor {:?}: data_offsets [{}, {}] end before they begin", path, name, e.begin, e.end);
+  if (e.end - e.begin != numel * element_size)
+    fail("{}: tensor {:?}: data_offsets [{}, {}] hold {} bytes, but {} {} needs {}", path, name, e.begin,
+         e.end, e.end - e.begin, e.dtype, e.shape, numel * element_size);
+  return e;
+}
+
+std::map<std::string, std::string> parse_metadata(const std::string& path, const nlohmann::json& m) {
+  std::map<std::string, std::string> metadata;
+  if (!m.is_object()) fail("{}: __metadata__ is {}, expected an object of strings", path, m.dump());
+  for (const auto& [key, value] : m.items()) {
+    if (!value.is_string())
+      fail("{}: __metadata__ {:?} is {}, expected a string", path, key, value.dump());
+    metadata[key] = value.get<std::string>();
+  }
+  return metadata;
+}
+
+// Parses the header text; duplicate top-level names are an error (JSON parsers keep one silently).
+nlohmann::json parse_header(const std::string& path, const std::string& text) {
+  std::set<std::string> names;
+  std::string duplicate;
+  auto check_names = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (depth == 1 && event == nlohmann::json::parse_event_t::key && !names.insert(parsed.get<std::string>()).second &&
+        duplicate.empty())
+      duplicate = parsed.get<std::string>();
+    return true;
+  };
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(text, check_names);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail("{}: the header is not valid JSON (error at byte {} of {})", path, e.byte, text.size());
+  }
+  if (!header.is_object()) fail("{}: the header is {}, expected a JSON object", path, header.type_name());
+  if (!duplicate.empty()) fail("{}: tensor {:?} appears twice in the header", path, duplicate);
+  return header;
+}
+
+// The tensors must tile [0, data_bytes) exactly, as the reference reader requires.
+void check_layout(const std::string& path, std::vector<TensorEntry>& entries, uint64_t data_bytes) {
+  std::sort(entries.begin(), entries.end(), [](const TensorEntry& a, const TensorEntry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t expected_begin = 0;
+  const TensorEntry* previous = nullptr;
+  for (const TensorEntry& e : entries) {
+    if (e.end > data_bytes)
+      fail("{}: tensor {:?}: data_offsets [{}, {}] run past the end of the data ({} bytes)", path, e.name,
+           e.begin, e.end, data_bytes);
+    if (e.begin < expected_begin)
+      fail("{}: tensor {:?}: data_offsets [{}, {}] overlap tensor {:?} [{}, {}]", path, e.name, e.begin, e.end,
+           previous->name, previous->begin, previous->end);
+    if (e.begin > expected_begin)
+      fail("{}: tensor {:?} starts at byte {} of the data, leaving a gap after byte {}", path, e.name, e.begin,
+           expected_begin);
+    expected_begin = e.end;
+    previous = &e;
+  }
+  if (expected_begin != data_bytes)
+    fail("{}: the data part has {} bytes but the tensors end at byte {}", path, data_bytes, expected_begin);
+}
+
+void read_exactly(const std::string& path, std::FILE* f, void* into, uint64_t bytes, const char* what) {
+  if (bytes > 0 && std::fread(into, 1, bytes, f) != bytes)
+    fail("{}: cannot read {} ({} bytes): {}", path, what, bytes, std::ferror(f) ? std::strerror(errno) : "file ends early");
+}
+
+Tensor read_tensor(const std::string& path, std::FILE* f, uint64_t data_start, const TensorEntry& e) {
+  bool kept_as_is = e.dtype == "F32" || e.dtype == "I64";
+  Tensor t = empty(e.shape, e.dtype == "I64" ? DType::i64 : DType::f32);
+  if (std::fseek(f, static_cast<long>(data_start + e.begin), SEEK_SET) != 0)
+    fail("{}: cannot seek to tensor {:?}: {}", path, e.name, std::strerror(errno));
+  std::string what = fmt::format("tensor {:?}", e.name);
+  if (kept_as_is) {
+    void* into = t.dtype() == DType::f32 ? static_cast<void*>(t.f32()) : static_cast<void*>(t.i64());
+    read_exactly(path, f, into, e.end - e.begin, what.c_str());
+  } else {
+    std::vector<unsigned char> raw(e.end - e.begin);
+    read_exactly(path, f, raw.data(), raw.size(), what.c_str());
+    convert_to_f32(e.dtype, raw.data(), t.numel(), t.f32());
+  }
+  return t;
+}
+
+}  // namespace
+
+SafetensorsFile load_safetensors(const std::string& path) {
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file) fail("{}: cannot open: {}", path, std::strerror(errno));
+  struct stat st {};
+  if (::fstat(::fileno(file.get()), &st) != 0 || !S_ISREG(st.st_mode)) fail("{}: not a regular file", path);
+  uint64_t file_bytes = static_cast<uint64_t>(st.st_size);
+  if (file_bytes < 8)
+    fail("{}: the file has {} bytes, too short for the 8-byte header length of a safetensors file", path,
+         file_bytes);
+
+  uint64_t header_length = 0;
+  read_exactly(path, file.get(), &header_length, 8, "the header length");
+  if (header_length > file_bytes - 8)
+    fail("{}: the header length is {} bytes, but only {} bytes follow it", path, header_length, file_bytes - 8);
+  if (header_length > kMaxHeaderBytes)
+    fail("{}: the header length is {} bytes, more than the {} a safetensors header may have", path,
+         header_length, kMaxHeaderBytes);
+  std::string text(header_length, '\0');
+  read_exactly(path, file.get(), text.data(), header_length, "the header");
+
+  SafetensorsFile result;
+  std::vector<TensorEntry> entries;
+  nlohmann::json header = parse_header(path, text);
+  for (const auto& [name, info] : header.items()) {
+    if (name == "__metadata__") result.metadata = parse_metadata(path, info);
+    else entries.push_back(parse_entry(path, name, info));
+  }
+  uint64_t data_start = 8 + header_length;
+  check_layout(path, entries, file_bytes - data_start);
+  for (const TensorEntry& e : entries) result.tensors[e.name] = read_tensor(path, file.get(), data_start, e);
+  return result;
+}
+
+}  // namespace tg
