@@ -1,0 +1,189 @@
+#include "nn/embedding.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <vector>
+
+#include "core/ops.hpp"
+#include "core/sparse_grad.hpp"
+#include "core/tape.hpp"
+#include "core/threads.hpp"
+#include "nn/init.hpp"
+
+namespace tg::nn {
+
+// Loops over at least this many floats run on all threads.
+constexpr int64_t kParallelMin = 1 << 15;
+
+// The options checked against a table of num_embeddings rows, with padding_idx made non-negative.
+static EmbeddingOptions checked_options(const char* op, EmbeddingOptions options, int64_t num_embeddings) {
+  if (options.padding_idx) {
+    const int64_t p = *options.padding_idx;
+    if (p < -num_embeddings || p >= num_embeddings)
+      fail("{}: padding_idx {} is out of range for num_embeddings={} (expected {} <= padding_idx < {})", op, p,
+           num_embeddings, -num_embeddings, num_embeddings);
+    if (p < 0) options.padding_idx = p + num_embeddings;
+  }
+  if (options.max_norm && !(*options.max_norm > 0)) fail("{}: max_norm must be positive, got {}", op, *options.max_norm);
+  if (!(options.norm_type > 0)) fail("{}: norm_type must be positive, got {}", op, options.norm_type);
+  return options;
+}
+
+// The p-norm of a row (p = inf: the largest magnitude), in double.
+static double row_norm(const float* row, int64_t dim, double p) {
+  double total = 0;
+  if (std::isinf(p)) {
+    for (int64_t e = 0; e < dim; ++e) total = std::max(total, double(std::fabs(row[e])));
+    return total;
+  }
+  if (p == 2.0) {
+    for (int64_t e = 0; e < dim; ++e) total += double(row[e]) * row[e];
+    return std::sqrt(total);
+  }
+  for (int64_t e = 0; e < dim; ++e) total += std::pow(std::fabs(double(row[e])), p);
+  return std::pow(total, 1.0 / p);
+}
+
+// PyTorch's embedding_renorm_: every distinct looked-up row whose norm exceeds max_norm is scaled in
+// place by max_norm / (norm + 1e-7). It writes the table's data directly, so nothing is recorded on
+// the tape, and no recorded backward reads these values: the tape stays valid.
+static void renorm_rows(Tensor table, const Tensor& idx, double max_norm, double norm_type) {
+  std::vector<int64_t> rows(idx.i64(), idx.i64() + idx.numel());
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  const int64_t dim = table.size(1);
+  for (int64_t r : rows) {
+    float* row = table.f32() + r * dim;
+    const double norm = row_norm(row, dim, norm_type);
+    if (norm <= max_norm) continue;
+    const float scale = float(max_norm / (norm + 1e-7));
+    for (int64_t e = 0; e < dim; ++e) row[e] *= scale;
+  }
+}
+
+// scale[j] = 1 / (how many times idx[j] occurs in idx), for scale_grad_by_freq.
+static std::vector<float> inverse_frequency(const int64_t* idx, int64_t n) {
+  std::vector<int64_t> order(size_t(n), 0);
+  std::iota(order.begin(), order.end(), int64_t(0));
+  std::sort(order.begin(), order.end(), [idx](int64_t a, int64_t b) { return idx[a] < idx[b]; });
+  std::vector<float> scale(static_cast<size_t>(n));
+  for (size_t begin = 0, end = 0; begin < order.size(); begin = end) {
+    while (end < order.size() && idx[order[end]] == idx[order[begin]]) ++end;
+    for (size_t k = begin; k < end; ++k) scale[size_t(order[k])] = 1.0f / float(end - begin);
+  }
+  return scale;
+}
+
+// dtable[idx[j], :] += scale[j] * dy[j, :] for every j with idx[j] != padding_idx (scale null: 1).
+// Threads split the D axis into column blocks (multiples of 16 floats, one cache line), so every
+// element is summed by one thread in the order of j: deterministic, no atomics.
+static void scatter_add_rows(float* dtable, const float* dy, const int64_t* idx, int64_t n, int64_t dim,
+                             int64_t padding_idx, const float* scale) {
+  if (dim == 0) return;
+  const int64_t threads = n * dim >= kParallelMin ? num_threads() : 1;
+  const int64_t block = std::min(dim, ((dim + threads - 1) / threads + 15) / 16 * 16);
+  const int64_t blocks = (dim + block - 1) / block;
+#pragma omp parallel for if (blocks > 1)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t lo = b * block, hi = std::min(dim, lo + block);
+    for (int64_t j = 0; j < n; ++j) {
+      if (idx[j] == padding_idx) continue;
+      const float s = scale ? scale[j] : 1.0f;
+      float* dst = dtable + idx[j] * dim;
+      const float* src = dy + j * dim;
+      for (int64_t e = lo; e < hi; ++e) dst[e] += s * src[e];
+    }
+  }
+}
+
+// The same gradient kept row-sparse: the rows of the non-padding positions and their (scaled) dy rows
+// go to accumulate_sparse_grad, which sums repeated rows in position order. Memory: [n, D], not [V, D].
+static void accumulate_sparse_rows(TensorImpl& table, const float* dy, const int64_t* idx, int64_t n, int64_t dim,
+                                   int64_t padding_idx, const float* scale) {
+  if (padding_idx < 0 && !scale) {  // nothing to drop or scale: hand over idx and dy as they are
+    accumulate_sparse_grad(table, idx, n, dy);
+    return;
+  }
+  std::vector<int64_t> rows;
+  rows.reserve(size_t(n));
+  std::vector<float> values(size_t(n * dim));
+  for (int64_t j = 0; j < n; ++j) {
+    if (idx[j] == padding_idx) continue;
+    const float s = scale ? scale[j] : 1.0f;
+    float* dst = values.data() + int64_t(rows.size()) * dim;
+    for (int64_t e = 0; e < dim; ++e) dst[e] = s * dy[j * dim + e];
+    rows.push_back(idx[j]);
+  }
+  accumulate_sparse_grad(table, rows.data(), int64_t(rows.size()), values.data());
+}
+
+// y[j, :] = weight[idx[j], :]                        weight: [V, D]  idx: i64 [*]  y: [*, D]
+// dweight[idx[j], :] += dy[j, :] / count(idx[j])     for j with idx[j] != padding_idx;
+//                                                    count = 1 unless scale_grad_by_freq
+Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions& options) {
+  check_defined("embedding", weight);
+  check_defined("embedding", idx);
+  check_dtype("embedding", weight, DType::f32);
+  if (weight.dim() != 2)
+    fail("embedding: the weight must be 2-D [num_embeddings, embedding_dim], got shape {}", weight.shape());
+  const int64_t num_embeddings = weight.size(0), dim = weight.size(1);
+  const EmbeddingOptions checked = checked_options("embedding", options, num_embeddings);
+  check_index_range("embedding", idx, num_embeddings, "num_embeddings");
+  if (checked.max_norm) renorm_rows(weight, idx, *checked.max_norm, checked.norm_type);
+
+  Shape out_shape = idx.shape();
+  out_shape.push_back(dim);
+  Tensor y = empty(out_shape);
+  const float* table = weight.f32();
+  const int64_t* pi = idx.i64();
+  float* py = y.f32();
+  const int64_t n = idx.numel();
+#pragma omp parallel for if (n * dim >= kParallelMin)
+  for (int64_t j = 0; j < n; ++j) std::memcpy(py + j * dim, table + pi[j] * dim, size_t(dim) * sizeof(float));
+
+  const int64_t padding_idx = checked.padding_idx.value_or(-1);
+  const bool sparse = checked.sparse && weight.is_leaf();
+  const bool by_freq = checked.scale_grad_by_freq;
+  record("embedding", y, {weight, idx}, [dim, padding_idx, sparse, by_freq](Node& node) {
+    TensorImpl& table = *node.inputs[0];
+    if (!table.requires_grad) return;
+    const Tensor idx = node.input(1);
+    const int64_t n = idx.numel();
+    const std::vector<float> scale = by_freq ? inverse_frequency(idx.i64(), n) : std::vector<float>();
+    const float* s = by_freq ? scale.data() : nullptr;
+    if (sparse) accumulate_sparse_rows(table, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
+    else scatter_add_rows(node.grad_in(0), node.grad_out(), idx.i64(), n, dim, padding_idx, s);
+  });
+  return y;
+}
+
+Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, EmbeddingOptions options) {
+  if (num_embeddings <= 0 || embedding_dim < 0)
+    fail("Embedding: expected num_embeddings > 0 and embedding_dim >= 0, got {} and {}", num_embeddings, embedding_dim);
+  options_ = checked_options("Embedding", options, num_embeddings);
+  weight = empty({num_embeddings, embedding_dim});
+  init::normal_(weight);
+  if (options_.padding_idx)
+    std::fill_n(weight.f32() + *options_.padding_idx * embedding_dim, embedding_dim, 0.0f);
+  register_parameter("weight", weight);
+}
+
+Embedding::Embedding(Pretrained, const Tensor& weights, bool freeze, const EmbeddingOptions& options) {
+  check_defined("Embedding::from_pretrained", weights);
+  check_dtype("Embedding::from_pretrained", weights, DType::f32);
+  if (weights.dim() != 2)
+    fail("Embedding::from_pretrained: expected a 2-D table [num_embeddings, embedding_dim], got shape {}",
+         weights.shape());
+  options_ = checked_options("Embedding::from_pretrained", options, weights.size(0));
+  weight = weights.detach();
+  register_parameter("weight", weight);
+  weight.requires_grad_(!freeze);
+}
+
+Embedding Embedding::from_pretrained(const Tensor& weights, bool freeze, EmbeddingOptions options) {
+  return Embedding(Pretrained{}, weights, freeze, options);
+}
+
+}  // namespace tg::nn

@@ -1,0 +1,68 @@
+#pragma once
+// Loss functions with PyTorch's semantics (torch.nn.functional), each one fused op: the forward
+// computes every element's loss and reduces it, the backward writes the input's gradient directly
+// (no chain of small ops on the tape).
+//
+//   Tensor loss = nn::cross_entropy(logits, targets, {.ignore_index = 0, .label_smoothing = 0.1});
+//   loss.backward();
+//
+// Targets, class weights and pos_weight are constants: passing one that requires grad is an error.
+#include <cstdint>
+
+#include "core/tensor.hpp"
+
+namespace tg::nn {
+
+// How the per-element (or per-row) losses become the result:
+//   mean: their (weighted) average -> [];  sum: their sum -> [];  none: no reduction, one per element.
+enum class Reduction { mean, sum, none };
+
+// Binary cross entropy on probabilities.          probs, targets: same shape [*]
+//   loss_i = -w_i * (y_i * max(log p_i, -100) + (1 - y_i) * max(log(1 - p_i), -100))
+// Each log is clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss; the gradient is
+// PyTorch's  w_i * (p_i - y_i) / max(p_i * (1 - p_i), 1e-12),  huge but finite at p = 0 or 1.
+// weight broadcasts to probs' shape. A probability outside [0, 1] (or NaN) is an error.
+Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight = {},
+           Reduction reduction = Reduction::mean);
+
+// Binary cross entropy on logits, stable for every x including +-inf.   logits, targets: [*]
+//   loss_i = pw * y * softplus(-x) + (1 - y) * softplus(x),  softplus(z) = max(z, 0) + log1p(exp(-|z|))
+// which is PyTorch's -(pw * y * log sigmoid(x) + (1 - y) * log(1 - sigmoid(x))); pw = 1 without
+// pos_weight. pos_weight broadcasts to the logits' shape (usually [C], one per class on the last dim).
+// Gradient: (pw * y + 1 - y) * sigmoid(x) - pw * y  (= sigmoid(x) - y without pos_weight).
+Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const Tensor& pos_weight = {},
+                       Reduction reduction = Reduction::mean);
+
+struct CrossEntropyOptions {
+  int64_t ignore_index = -100;  // rows with this target add nothing to the loss nor to the count
+  double label_smoothing = 0;   // eps in [0, 1]: loss = (1 - eps) * nll + eps * mean_c(-w_c log p_c)
+  Reduction reduction = Reduction::mean;
+  Tensor weight = {};           // optional class weights, f32 [C]
+};
+
+// Softmax cross entropy, log_softmax fused in. Shapes (C = number of classes):
+//   logits [N, C]         targets [N]           (PyTorch)
+//   logits [N, C, d...]   targets [N, d...]     (PyTorch: classes on dim 1)
+//   logits [B, T, C]      targets [B, T]        (classes last, as a language model emits them; when
+//                                                T == C this reading wins over the one above)
+// targets are i64, each in [0, C) or equal to ignore_index. reduction none gives targets' shape.
+// The mean is over non-ignored targets, weighted by weight[target] when class weights are given
+// (PyTorch's weighted mean). If every target is ignored the mean is 0 (PyTorch: NaN) and the
+// gradient is zero.
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyOptions& options = {});
+
+struct NllLossOptions {
+  int64_t ignore_index = -100;
+  Reduction reduction = Reduction::mean;
+  Tensor weight = {};  // optional class weights, f32 [C]
+};
+
+// Negative log likelihood of log-probabilities (e.g. a log_softmax output): loss_r = -w_t * x[r, t].
+// Same shapes, ignore_index and weighted mean as cross_entropy.
+Tensor nll_loss(const Tensor& log_probs, const Tensor& targets, const NllLossOptions& options = {});
+
+// How many rows have argmax(logits) == target (the first maximum on ties), ignoring rows whose
+// target is ignore_index. Shapes as cross_entropy. Not differentiable.
+int64_t accuracy(const Tensor& logits, const Tensor& targets, int64_t ignore_index = -100);
+
+}  // namespace tg::nn

@@ -1,0 +1,359 @@
+// LSTM as one fused tape op per layer and direction. Read in this order:
+//   1. fast_exp / sigmoid / fast_tanh: vectorisable activations;
+//   2. Steps: which time step of each sequence a direction works on at step s;
+//   3. cell_forward / cell_backward: one step of one row, plain float loops over H;
+//   4. lstm_direction: the whole sequence forward (one big sgemm, then one small sgemm and one gate pass
+//      per step) and its backward (BPTT, then every weight gradient as one big sgemm);
+//   5. the LSTM module, which composes lstm_direction over layers and directions.
+#include "nn/lstm.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cblas.h>
+#include <cmath>
+#include <cstring>
+
+#include "core/ops.hpp"
+#include "core/random.hpp"
+#include "core/tape.hpp"
+
+namespace tg::nn {
+
+namespace {
+
+// Gate passes over at least this many elements (B * H) run in parallel with OpenMP.
+constexpr int64_t kParallelMin = 1 << 15;
+
+// ---- 1. activations (Cephes' single-precision algorithms, written so the compiler vectorises them) ----
+
+// exp(x) = 2^n exp(r) with x = n ln2 + r, |r| <= ln2 / 2; exp(r) by a degree-6 polynomial, 2^n written
+// straight into the exponent bits. Relative error below 1e-7 on [-87.3, 88.3]; x is clamped to that range.
+inline float fast_exp(float x) {
+  x = std::min(std::max(x, -87.3f), 88.3f);
+  // n = round(x / ln2): adding and subtracting 1.5 * 2^23 rounds to an integer (a floor would not vectorise).
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;  // ln2 in two parts, so n * part is exact
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float exp_r = p * r * r + r + 1.0f;
+  return exp_r * std::bit_cast<float>((int32_t(n) + 127) << 23);
+}
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
+
+// tanh(x): an odd polynomial for |x| < 0.625 (where 1 - 2 / (e^2x + 1) would lose relative precision),
+// 1 - 2 / (e^2|x| + 1) with x's sign elsewhere. Relative error below 2e-7.
+inline float fast_tanh(float x) {
+  const float s = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * s + 2.06390887954e-2f;
+  p = p * s - 5.37397155531e-2f;
+  p = p * s + 1.33314422036e-1f;
+  p = p * s - 3.33332819422e-1f;
+  const float near_zero = p * s * x + x;
+  const float away = std::copysign(1.0f - 2.0f / (fast_exp(2.0f * std::fabs(x)) + 1.0f), x);
+  return std::fabs(x) < 0.625f ? near_zero : away;
+}
+
+// C[M, N] (=|+=) op(A) op(B), row-major (as in core/ops_matmul.cpp).
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float beta,
+          float* c) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta == 0.0f) std::fill_n(c, m * n, 0.0f);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
+              int(n), int(k), 1.0f, a, int(trans_a ? m : k), b, int(trans_b ? k : n), beta, c, int(n));
+}
+
+// ---- 2. steps ----
+
+// Both directions run steps s = 0, 1, ..., count - 1 over the whole batch at once. At step s row b
+// works on time step time(b, s): s going forward, lengths[b] - 1 - s going backward (so the reverse
+// direction starts at each sequence's own last step). Step s is valid for row b while s < lengths[b];
+// afterwards the row only carries its state along.
+struct Steps {
+  int64_t batch, time_steps;      // B and T of x
+  bool batch_first, reverse;
+  std::vector<int64_t> lengths;   // [B], each in [0, T]
+  int64_t count;                  // steps to run: the longest length
+
+  bool valid(int64_t b, int64_t s) const { return s < lengths[size_t(b)]; }
+  int64_t time(int64_t b, int64_t s) const { return reverse ? lengths[size_t(b)] - 1 - s : s; }
+  // Row of (b, t) in x viewed as [B * T, I] (or [T * B, I] when time comes first).
+  int64_t x_row(int64_t b, int64_t t) const { return batch_first ? b * time_steps + t : t * batch + b; }
+  // Row of (b, t) in the packed result [B, T + 2, H] (or [T + 2, B, H]).
+  int64_t packed_row(int64_t b, int64_t t) const { return batch_first ? b * (time_steps + 2) + t : t * batch + b; }
+};
+
+// What the backward of one layer-direction needs, for all steps, allocated once per forward.
+// Rows are in step order: row s * B + b is row b at step s.
+struct Saved {
+  Tensor xs;      // [S * B, I]        the inputs, gathered into step order (zero where not valid)
+  Tensor gates;   // [S * B, 4H]       the activations i, f, g, o
+  Tensor h;       // [(S + 1) * B, H]  h[0] = h0, h[s + 1] = the hidden state after step s
+  Tensor c;       // [(S + 1) * B, H]  the same for the cell state
+  Tensor tanh_c;  // [S * B, H]        tanh(c) after each step
+};
+
+// ---- 3. one step of one row ----
+
+// gi, gf, gg, go: the four H-wide gate slices of one row of gates; the pre-activations in, the
+// activations i, f, g, o out (kept for backward).
+//   c = f * c_prev + i * g     h = o * tanh(c)
+void cell_forward(float* __restrict gi, float* __restrict gf, float* __restrict gg, float* __restrict go,
+                  const float* __restrict c_prev, float* __restrict c, float* __restrict tanh_c,
+                  float* __restrict h, int64_t H) {
+  for (int64_t j = 0; j < H; ++j) {
+    const float i = sigmoid(gi[j]), f = sigmoid(gf[j]), g = fast_tanh(gg[j]), o = sigmoid(go[j]);
+    gi[j] = i, gf[j] = f, gg[j] = g, go[j] = o;
+    c[j] = f * c_prev[j] + i * g;
+    tanh_c[j] = fast_tanh(c[j]);
+    h[j] = o * tanh_c[j];
+  }
+}
+
+// dh_next: dL/dh of this step from the step after it (set to 0 here: the caller adds dh_{t-1} into it);
+// dy: dL/dh of this step from the output; dc: dL/dc of this step in, dL/dc_prev out.
+//   dh = dh_next + dy               dc_t = dc + dh * o * (1 - tanh(c)^2)
+//   d(i pre) = dc_t * g * i (1 - i)   d(f pre) = dc_t * c_prev * f (1 - f)
+//   d(g pre) = dc_t * i * (1 - g^2)   d(o pre) = dh * tanh(c) * o (1 - o)     dc_prev = dc_t * f
+void cell_backward(const float* __restrict act, const float* __restrict c_prev, const float* __restrict tanh_c,
+                   const float* __restrict dy, float* __restrict dh_next, float* __restrict dc,
+                   float* __restrict dgates, int64_t H) {
+  const float *i = act, *f = act + H, *g = act + 2 * H, *o = act + 3 * H;
+  float *di = dgates, *df = dgates + H, *dg = dgates + 2 * H, *d_o = dgates + 3 * H;
+  for (int64_t j = 0; j < H; ++j) {
+    const float dh = dh_next[j] + dy[j];
+    const float dc_t = dc[j] + dh * o[j] * (1.0f - tanh_c[j] * tanh_c[j]);
+    di[j] = dc_t * g[j] * i[j] * (1.0f - i[j]);
+    df[j] = dc_t * c_prev[j] * f[j] * (1.0f - f[j]);
+    dg[j] = dc_t * i[j] * (1.0f - g[j] * g[j]);
+    d_o[j] = dh * tanh_c[j] * o[j] * (1.0f - o[j]);
+    dc[j] = dc_t * f[j];
+    dh_next[j] = 0.0f;
+  }
+}
+
+// out[j] += sum over rows of m[r, j]      m: [rows, cols]
+void add_column_sums(const float* m, int64_t rows, int64_t cols, float* out) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) out[j] += m[r * cols + j];
+}
+
+// ---- 4. one layer in one direction, one tape node ----
+
+// Backward through every step (BPTT), then each weight gradient as one sgemm over all steps.
+//   inputs: 0 x, 1 w_ih, 2 w_hh, 3 b_ih, 4 b_hh, 5 h0, 6 c0;   output: the packed [.., T + 2, ..] result
+//   dgates (step s) -> dh_{s-1} += dgates W_hh
+//   dW_ih += dGates^T Xs   dW_hh += dGates^T H_prev   db_ih, db_hh += column sums of dGates
+//   dXs = dGates W_ih, scattered back to x's rows
+void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv) {
+  const int64_t B = st.batch, S = st.count, I = sv.xs.size(1), H = sv.h.size(1), G = 4 * H;
+  const float* dpacked = n.grad_out();
+  Tensor dgates_buf = empty({S * B, G}), dh_buf = empty({B, H}), dc_buf = empty({B, H}), dbias_buf = zeros({G});
+  float *dgates = dgates_buf.f32(), *dh = dh_buf.f32(), *dc = dc_buf.f32(), *dbias = dbias_buf.f32();
+  // The state after the last step is what h_n and c_n hold.
+  for (int64_t b = 0; b < B; ++b) {
+    std::memcpy(dh + b * H, dpacked + st.packed_row(b, st.time_steps) * H, size_t(H) * sizeof(float));
+    std::memcpy(dc + b * H, dpacked + st.packed_row(b, st.time_steps + 1) * H, size_t(H) * sizeof(float));
+  }
+  const float *act = sv.gates.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32(), *w_hh = n.input(2).f32();
+  float* dh0 = n.grad_in(5);
+  for (int64_t s = S - 1; s >= 0; --s) {
+    float* dgates_s = dgates + s * B * G;
+#pragma omp parallel for if (B * H >= kParallelMin)
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t row = s * B + b;
+      if (!st.valid(b, s)) {  // a carried state: no gate took part
+        std::fill_n(dgates_s + b * G, G, 0.0f);
+        continue;
+      }
+      const float* dy = dpacked + st.packed_row(b, st.time(b, s)) * H;
+      cell_backward(act + row * G, c + row * H, tanh_c + row * H, dy, dh + b * H, dc + b * H, dgates_s + b * G, H);
+    }
+    if (s > 0 || dh0) gemm(false, false, B, H, G, dgates_s, w_hh, 1.0f, dh);
+    add_column_sums(dgates_s, B, G, dbias);  // while this step's dgates are still in cache
+  }
+  if (dh0)
+    for (int64_t e = 0; e < B * H; ++e) dh0[e] += dh[e];
+  if (float* dc0 = n.grad_in(6))
+    for (int64_t e = 0; e < B * H; ++e) dc0[e] += dc[e];
+
+  // Frozen weights (requires_grad false) have no gradient buffer: their sgemm is skipped.
+  if (float* dw_ih = n.grad_in(1)) gemm(true, false, G, I, S * B, dgates, sv.xs.f32(), 1.0f, dw_ih);
+  if (float* dw_hh = n.grad_in(2)) gemm(true, false, G, H, S * B, dgates, sv.h.f32(), 1.0f, dw_hh);
+  for (int bias : {3, 4})
+    if (float* db = n.grad_in(bias))
+      for (int64_t j = 0; j < G; ++j) db[j] += dbias[j];
+  if (float* dx = n.grad_in(0)) {
+    Tensor dxs_buf = empty({S * B, I});
+    float* dxs = dxs_buf.f32();
+    gemm(false, false, S * B, I, G, dgates, n.input(1).f32(), 0.0f, dxs);
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t b = 0; b < B; ++b) {
+        if (!st.valid(b, s)) continue;
+        const float* from = dxs + (s * B + b) * I;
+        float* to = dx + st.x_row(b, st.time(b, s)) * I;
+        for (int64_t j = 0; j < I; ++j) to[j] += from[j];
+      }
+  }
+}
+
+// One layer in one direction over the whole sequence.
+//   x: [B, T, I] (or [T, B, I])   w_ih: [4H, I]   w_hh: [4H, H]   b_ih, b_hh: [4H]   h0, c0: [B, H]
+// Returns [B, T + 2, H] (or [T + 2, B, H]): time steps 0 .. T-1 hold the output h_t (zero where a
+// sequence has ended), step T holds h_n and step T + 1 holds c_n. (A tape node has one output, so the
+// three results travel packed; the module splits them with narrow.)
+Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                      const Tensor& b_hh, const Tensor& h0, const Tensor& c0, const Steps& st) {
+  const int64_t B = st.batch, T = st.time_steps, S = st.count, I = w_ih.size(1), H = w_hh.size(1), G = 4 * H;
+  Saved sv{empty({S * B, I}), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}),
+           empty({S * B, H})};
+
+  // xs: x's rows in step order. gates = xs W_ih^T + b_ih + b_hh for every step in one sgemm.
+  float *xs = sv.xs.f32(), *gates = sv.gates.f32(), *h = sv.h.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32();
+  const float* x_data = x.f32();
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t b = 0; b < B; ++b) {
+      float* to = xs + (s * B + b) * I;
+      if (st.valid(b, s))
+        std::memcpy(to, x_data + st.x_row(b, st.time(b, s)) * I, size_t(I) * sizeof(float));
+      else
+        std::fill_n(to, I, 0.0f);
+    }
+  const float *bias_ih = b_ih.f32(), *bias_hh = b_hh.f32();
+  for (int64_t r = 0; r < S * B; ++r)
+    for (int64_t j = 0; j < G; ++j) gates[r * G + j] = bias_ih[j] + bias_hh[j];
+  gemm(false, true, S * B, G, I, xs, w_ih.f32(), 1.0f, gates);
+
+  // The recurrence: per step one [B, H] x [H, 4H] sgemm, then one pass over the gates.
+  std::memcpy(h, h0.f32(), size_t(B * H) * sizeof(float));
+  std::memcpy(c, c0.f32(), size_t(B * H) * sizeof(float));
+  Tensor packed = zeros(st.batch_first ? Shape{B, T + 2, H} : Shape{T + 2, B, H});
+  float* out = packed.f32();
+  for (int64_t s = 0; s < S; ++s) {
+    float* gates_s = gates + s * B * G;
+    gemm(false, true, B, G, H, h + s * B * H, w_hh.f32(), 1.0f, gates_s);
+#pragma omp parallel for if (B * H >= kParallelMin)
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t prev = s * B + b, next = (s + 1) * B + b;
+      if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
+        std::memcpy(h + next * H, h + prev * H, size_t(H) * sizeof(float));
+        std::memcpy(c + next * H, c + prev * H, size_t(H) * sizeof(float));
+        continue;
+      }
+      float* g = gates_s + b * G;
+      cell_forward(g, g + H, g + 2 * H, g + 3 * H, c + prev * H, c + next * H, tanh_c + prev * H, h + next * H, H);
+      std::memcpy(out + st.packed_row(b, st.time(b, s)) * H, h + next * H, size_t(H) * sizeof(float));
+    }
+  }
+  for (int64_t b = 0; b < B; ++b) {
+    std::memcpy(out + st.packed_row(b, T) * H, h + (S * B + b) * H, size_t(H) * sizeof(float));
+    std::memcpy(out + st.packed_row(b, T + 1) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
+  }
+  record("lstm", packed, {x, w_ih, w_hh, b_ih, b_hh, h0, c0},
+         [st, sv](Node& n) { lstm_direction_backward(n, st, sv); });
+  return packed;
+}
+
+// [L * D, B, H] -> the [B, H] slice of layer-direction k (zeros when not given).
+Tensor initial_state(const Tensor& state, int64_t k, int64_t B, int64_t H) {
+  if (!state.defined()) return zeros({B, H});
+  return narrow(state, 0, k, 1).reshape({B, H});
+}
+
+void check_state(const char* name, const Tensor& state, const Shape& want) {
+  if (!state.defined()) return;
+  check_dtype("lstm", state, DType::f32);
+  if (!(state.shape() == want))
+    fail("lstm: {} has shape {}, expected [num_layers * directions, B, hidden_size] = {}", name, state.shape(),
+         want);
+}
+
+// lengths (i64 [B], each in [0, T]) as a vector; all T when not given.
+std::vector<int64_t> read_lengths(const Tensor& lengths, int64_t B, int64_t T) {
+  if (!lengths.defined()) return std::vector<int64_t>(size_t(B), T);
+  check_dtype("lstm", lengths, DType::i64);
+  if (!(lengths.shape() == Shape{B})) fail("lstm: lengths has shape {}, expected [B] = [{}]", lengths.shape(), B);
+  std::vector<int64_t> values = lengths.to_indices();
+  for (int64_t b = 0; b < B; ++b)
+    if (values[size_t(b)] < 0 || values[size_t(b)] > T)
+      fail("lstm: lengths[{}] = {} is out of range [0, T={}]", b, values[size_t(b)], T);
+  return values;
+}
+
+}  // namespace
+
+// ---- 5. the module ----
+
+LSTM::LSTM(int64_t input_size, int64_t hidden_size, LSTMOptions options)
+    : input_size_(input_size), hidden_size_(hidden_size), options_(options) {
+  if (input_size < 1 || hidden_size < 1 || options.num_layers < 1)
+    fail("LSTM: input_size {}, hidden_size {}, num_layers {}: each must be at least 1", input_size, hidden_size,
+         options.num_layers);
+  const int64_t H = hidden_size, D = directions();
+  const double bound = 1.0 / std::sqrt(double(H));
+  weights_.resize(size_t(options.num_layers * D));  // never resized again: the Module holds pointers
+  for (int layer = 0; layer < options.num_layers; ++layer)
+    for (int64_t dir = 0; dir < D; ++dir) {
+      Weights& w = weights_[size_t(layer * D + dir)];
+      const int64_t in = layer == 0 ? input_size : H * D;
+      const std::string suffix = fmt::format("_l{}{}", layer, dir == 1 ? "_reverse" : "");
+      w.weight_ih = uniform({4 * H, in}, -bound, bound);
+      w.weight_hh = uniform({4 * H, H}, -bound, bound);
+      w.bias_ih = uniform({4 * H}, -bound, bound);
+      w.bias_hh = uniform({4 * H}, -bound, bound);
+      if (options.forget_bias_one) {
+        // The f-gate's total bias b_ih + b_hh becomes exactly 1: bias_ih's f slice [H, 2H) is set to 1
+        // and bias_hh's to 0, so the cell keeps its state at the start of training.
+        std::fill_n(w.bias_ih.f32() + H, H, 1.0f);
+        std::fill_n(w.bias_hh.f32() + H, H, 0.0f);
+      }
+      register_parameter("weight_ih" + suffix, w.weight_ih);
+      register_parameter("weight_hh" + suffix, w.weight_hh);
+      register_parameter("bias_ih" + suffix, w.bias_ih);
+      register_parameter("bias_hh" + suffix, w.bias_hh);
+    }
+}
+
+LSTMOutput LSTM::forward(const Tensor& x, const Tensor& lengths, const Tensor& h0, const Tensor& c0) {
+  check_defined("lstm", x);
+  check_dtype("lstm", x, DType::f32);
+  const char* layout = options_.batch_first ? "[B, T, input_size] (batch_first)" : "[T, B, input_size]";
+  if (x.dim() != 3) fail("lstm: x has shape {}, expected 3 dims {}", x.shape(), layout);
+  if (x.size(2) != input_size_)
+    fail("lstm: x has shape {}, expected {} with input_size={}", x.shape(), layout, input_size_);
+  const int64_t B = options_.batch_first ? x.size(0) : x.size(1), T = options_.batch_first ? x.size(1) : x.size(0);
+  const int64_t H = hidden_size_, D = directions(), time_dim = options_.batch_first ? 1 : 0;
+  const Shape state_shape{options_.num_layers * D, B, H};
+  check_state("h0", h0, state_shape);
+  check_state("c0", c0, state_shape);
+  Steps steps{B, T, options_.batch_first, false, read_lengths(lengths, B, T), 0};
+  steps.count = B == 0 ? 0 : *std::max_element(steps.lengths.begin(), steps.lengths.end());
+
+  Tensor layer_input = x;
+  std::vector<Tensor> h_n, c_n;
+  for (int layer = 0; layer < options_.num_layers; ++layer) {
+    std::vector<Tensor> outputs;  // one per direction
+    for (int64_t dir = 0; dir < D; ++dir) {
+      const int64_t k = layer * D + dir;
+      const Weights& w = weights_[size_t(k)];
+      steps.reverse = dir == 1;
+      Tensor packed = lstm_direction(layer_input, w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh,
+                                     initial_state(h0, k, B, H), initial_state(c0, k, B, H), steps);
+      outputs.push_back(narrow(packed, int(time_dim), 0, T));
+      h_n.push_back(narrow(packed, int(time_dim), T, 1).reshape({B, H}));
+      c_n.push_back(narrow(packed, int(time_dim), T + 1, 1).reshape({B, H}));
+    }
+    layer_input = D == 1 ? outputs[0] : concat(outputs, 2);
+  }
+  return {layer_input, stack(h_n, 0), stack(c_n, 0)};
+}
+
+}  // namespace tg::nn

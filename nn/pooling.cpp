@@ -1,0 +1,165 @@
+// Masked pooling over time. Every op first turns lengths or a mask into one flag per (row, step),
+// then loops over the valid steps only, so padded steps are never read.
+#include "nn/pooling.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "core/kernels.hpp"
+#include "core/tape.hpp"
+
+namespace tg::nn {
+
+using detail::kParallelMin;
+
+namespace {
+
+// The checked shape of x [B, T, D] and which of its steps are valid: valid[b * T + t] is 1 or 0.
+struct Steps {
+  int64_t B = 0, T = 0, D = 0;
+  std::vector<uint8_t> valid;
+};
+
+Steps steps_from_lengths(const char* op, const Tensor& x, const Tensor& lengths, Steps s) {
+  if (!(lengths.shape() == Shape{s.B}))
+    fail("{}: lengths has shape {}, expected [{}] (one per row of x {})", op, lengths.shape(), s.B, x.shape());
+  const int64_t* len = lengths.i64();
+  for (int64_t b = 0; b < s.B; ++b) {
+    if (len[b] < 0) fail("{}: length {} at position [{}] is negative", op, len[b], b);
+    if (len[b] > s.T) fail("{}: length {} at position [{}] is greater than T={} of x {}", op, len[b], b, s.T, x.shape());
+    for (int64_t t = 0; t < len[b]; ++t) s.valid[size_t(b * s.T + t)] = 1;
+  }
+  return s;
+}
+
+Steps steps_from_mask(const char* op, const Tensor& x, const Tensor& mask, Steps s) {
+  if (!(mask.shape() == Shape{s.B, s.T}))
+    fail("{}: mask has shape {}, expected [{}, {}] (the [B, T] of x {})", op, mask.shape(), s.B, s.T, x.shape());
+  const float* m = mask.f32();
+  for (int64_t i = 0; i < s.B * s.T; ++i) {
+    if (m[i] != 0.0f && m[i] != 1.0f)
+      fail("{}: mask value {} at position [{}, {}] is not 0 or 1", op, m[i], i / s.T, i % s.T);
+    s.valid[size_t(i)] = m[i] == 1.0f;
+  }
+  return s;
+}
+
+Steps valid_steps(const char* op, const Tensor& x, const Tensor& lengths_or_mask) {
+  check_defined(op, x);
+  check_defined(op, lengths_or_mask);
+  check_dtype(op, x, DType::f32);
+  if (x.dim() != 3) fail("{}: x must be [B, T, D], got {}", op, x.shape());
+  Steps s{x.size(0), x.size(1), x.size(2), std::vector<uint8_t>(size_t(x.size(0) * x.size(1)), 0)};
+  if (lengths_or_mask.dtype() == DType::i64) return steps_from_lengths(op, x, lengths_or_mask, std::move(s));
+  return steps_from_mask(op, x, lengths_or_mask, std::move(s));
+}
+
+// out[b] = scale_b * sum_{valid t} x[b, t]        dx[b, t] += scale_b * dy[b]  (valid t)
+// scale_b is 1 (sum) or 1 / max(count_b, 1) (mean).
+Tensor pool_sum(const char* op, const Tensor& x, const Tensor& lengths_or_mask, bool average) {
+  Steps s = valid_steps(op, x, lengths_or_mask);
+  const int64_t B = s.B, T = s.T, D = s.D;
+  std::vector<float> scale(size_t(B), 1.0f);
+  if (average)
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t count = 0;
+      for (int64_t t = 0; t < T; ++t) count += s.valid[size_t(b * T + t)];
+      scale[size_t(b)] = 1.0f / float(std::max<int64_t>(count, 1));
+    }
+  Tensor y = zeros({B, D});
+  const float* px = x.f32();
+  float* py = y.f32();
+#pragma omp parallel for if (x.numel() >= kParallelMin)
+  for (int64_t b = 0; b < B; ++b) {
+    float* out = py + b * D;
+    for (int64_t t = 0; t < T; ++t)
+      if (s.valid[size_t(b * T + t)])
+        for (int64_t d = 0; d < D; ++d) out[d] += px[(b * T + t) * D + d];
+    for (int64_t d = 0; d < D; ++d) out[d] *= scale[size_t(b)];
+  }
+  record(op, y, {x}, [s = std::move(s), scale = std::move(scale)](Node& n) {
+    const int64_t B = s.B, T = s.T, D = s.D;
+    const float* dy = n.grad_out();
+    float* dx = n.grad_in(0);
+#pragma omp parallel for if (B * T * D >= kParallelMin)
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < T; ++t)
+        if (s.valid[size_t(b * T + t)])
+          for (int64_t d = 0; d < D; ++d) dx[(b * T + t) * D + d] += scale[size_t(b)] * dy[b * D + d];
+  });
+  return y;
+}
+
+// Records the backward of an op whose out[b, d] is x[b, step[b, d], d] (0 where step is -1):
+// dx[b, step[b, d], d] += dy[b, d]
+void record_gather(const char* op, Tensor& y, const Tensor& x, std::vector<int64_t> step) {
+  const int64_t T = x.size(1), D = x.size(2);
+  record(op, y, {x}, [step = std::move(step), T, D](Node& n) {
+    const float* dy = n.grad_out();
+    float* dx = n.grad_in(0);
+    for (int64_t i = 0; i < int64_t(step.size()); ++i)
+      if (step[size_t(i)] >= 0) dx[((i / D) * T + step[size_t(i)]) * D + i % D] += dy[i];
+  });
+}
+
+}  // namespace
+
+Tensor masked_sum(const Tensor& x, const Tensor& lengths_or_mask) {
+  return pool_sum("masked_sum", x, lengths_or_mask, false);
+}
+
+Tensor masked_mean(const Tensor& x, const Tensor& lengths_or_mask) {
+  return pool_sum("masked_mean", x, lengths_or_mask, true);
+}
+
+// out[b, d] = x[b, step[b, d], d], step[b, d] the arg-max over valid t (the first on ties, the first
+// NaN if any); out 0 and step -1 for a row without valid steps.
+Tensor masked_max(const Tensor& x, const Tensor& lengths_or_mask) {
+  Steps s = valid_steps("masked_max", x, lengths_or_mask);
+  const int64_t B = s.B, T = s.T, D = s.D;
+  const float* px = x.f32();
+  Tensor y = zeros({B, D});
+  float* py = y.f32();
+  std::vector<int64_t> step(size_t(B * D), -1);
+#pragma omp parallel for if (x.numel() >= kParallelMin)
+  for (int64_t b = 0; b < B; ++b) {
+    float* best = py + b * D;
+    int64_t* best_step = step.data() + b * D;
+    bool seen = false;  // has row b had a valid step yet?
+    for (int64_t t = 0; t < T; ++t) {
+      if (!s.valid[size_t(b * T + t)]) continue;
+      const float* row = px + (b * T + t) * D;
+      for (int64_t d = 0; d < D; ++d) {
+        const bool take = !seen || row[d] > best[d] || (std::isnan(row[d]) && !std::isnan(best[d]));
+        best[d] = take ? row[d] : best[d];
+        best_step[d] = take ? t : best_step[d];
+      }
+      seen = true;
+    }
+  }
+  record_gather("masked_max", y, x, std::move(step));
+  return y;
+}
+
+// out[b] = x[b, t_b], t_b the last valid step of row b; out 0 for a row without valid steps.
+Tensor last_valid(const Tensor& x, const Tensor& lengths_or_mask) {
+  Steps s = valid_steps("last_valid", x, lengths_or_mask);
+  const int64_t B = s.B, T = s.T, D = s.D;
+  const float* px = x.f32();
+  Tensor y = zeros({B, D});
+  float* py = y.f32();
+  std::vector<int64_t> step(size_t(B * D), -1);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = T - 1; t >= 0; --t)
+      if (s.valid[size_t(b * T + t)]) {
+        std::copy(px + (b * T + t) * D, px + (b * T + t + 1) * D, py + b * D);
+        std::fill(step.begin() + b * D, step.begin() + (b + 1) * D, t);
+        break;
+      }
+  record_gather("last_valid", y, x, std::move(step));
+  return y;
+}
+
+}  // namespace tg::nn

@@ -1,0 +1,84 @@
+#include "optim/lazy_adam.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/kernels.hpp"
+#include "core/sparse_grad.hpp"
+
+namespace tg::optim {
+
+static void check_options(const LazyAdamOptions& o) {
+  if (!(o.beta1 >= 0 && o.beta1 < 1)) fail("LazyAdam: beta1 must be in [0, 1), got {}", o.beta1);
+  if (!(o.beta2 >= 0 && o.beta2 < 1)) fail("LazyAdam: beta2 must be in [0, 1), got {}", o.beta2);
+  if (!(o.eps >= 0)) fail("LazyAdam: eps must be >= 0, got {}", o.eps);
+}
+
+LazyAdam::LazyAdam(std::vector<Tensor> params, double lr, LazyAdamOptions options)
+    : Optimizer("LazyAdam", std::move(params), lr), options_(options) {
+  check_options(options_);
+}
+
+// The present rows of a step: row_index[k] (or k itself when row_index is null) with gradient
+// values + k * width.
+struct PresentRows {
+  const int64_t* row_index;
+  const float* values;
+  int64_t count;
+  int64_t width;
+};
+
+// param, m, v: [V, width]; only the present rows are read and written. The operation order is
+// torch.optim.SparseAdam's, with its scalars rounded to float once.
+void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
+  const RowSparseGrad* sparse = param.sparse_grad();
+  const bool only_sparse = sparse && !param.grad().defined();
+  const Tensor dense = only_sparse ? Tensor() : dense_grad(index);
+  const int64_t rows_in_param = param.dim() == 0 ? 1 : param.size(0);
+  const int64_t width = param.numel() / std::max<int64_t>(rows_in_param, 1);
+  const PresentRows present = only_sparse
+      ? PresentRows{sparse->rows.i64(), sparse->values.f32(), sparse->rows.numel(), width}
+      : PresentRows{nullptr, dense.f32(), rows_in_param, width};
+
+  float* p = param.f32();
+  float* m = zero_buffer(state, "exp_avg", param).f32();
+  float* v = zero_buffer(state, "exp_avg_sq", param).f32();
+  const double t = double(state.steps);
+  const float one_minus_beta1 = float(1 - options_.beta1), one_minus_beta2 = float(1 - options_.beta2);
+  const float minus_step_size =
+      float(-(lr() * std::sqrt(1 - std::pow(options_.beta2, t)) / (1 - std::pow(options_.beta1, t))));
+  const float eps = float(options_.eps);
+
+#pragma omp parallel for if (present.count * width >= detail::kParallelMin)
+  for (int64_t k = 0; k < present.count; ++k) {
+    const int64_t offset = (present.row_index ? present.row_index[k] : k) * width;
+    const float* g = present.values + k * width;
+    for (int64_t j = 0; j < width; ++j) {
+      const int64_t i = offset + j;
+      const float m_step = (g[j] - m[i]) * one_minus_beta1;
+      const float v_step = (g[j] * g[j] - v[i]) * one_minus_beta2;
+      const float numer = m_step + m[i];
+      const float denom = std::sqrt(v_step + v[i]) + eps;
+      m[i] = m[i] + m_step;
+      v[i] = v[i] + v_step;
+      p[i] = p[i] + minus_step_size * (numer / denom);
+    }
+  }
+}
+
+std::map<std::string, std::string> LazyAdam::hyperparameters() const {
+  return {{"beta1", format_number(options_.beta1)},
+          {"beta2", format_number(options_.beta2)},
+          {"eps", format_number(options_.eps)}};
+}
+
+void LazyAdam::set_hyperparameters(const std::map<std::string, std::string>& values) {
+  LazyAdamOptions read;
+  read.beta1 = read_number(values, "beta1");
+  read.beta2 = read_number(values, "beta2");
+  read.eps = read_number(values, "eps");
+  check_options(read);
+  options_ = read;
+}
+
+}  // namespace tg::optim
