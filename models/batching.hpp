@@ -1,0 +1,81 @@
+#pragma once
+// From examples to tensors: encoding, a seeded train/valid split, padded batches for the
+// classifier and random windows for the char language model.
+//
+//   auto encoded = tg::encode_examples(train, vocab, labels, tg::Tokenizer::basic);
+//   tg::Generator gen(seed);
+//   for (int epoch = 0; epoch < epochs; ++epoch)
+//     for (const tg::Batch& batch : tg::shuffled_batches(encoded, 32, gen)) { ... }
+//
+// Everything random takes a tg::Generator (or a seed), so the same seed gives the same batches.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/random.hpp"
+#include "core/tensor.hpp"
+#include "models/dataset.hpp"
+#include "models/tokenize.hpp"
+#include "models/vocab.hpp"
+
+namespace tg {
+
+struct EncodedExample {
+  std::vector<int64_t> ids;  // token ids; may be empty (an example with no text)
+  int64_t label;             // class index
+};
+
+// Tokenizes each text and looks the tokens up; labels must all be in `labels` (else tg::Error).
+// max_tokens > 0 keeps only the first max_tokens tokens of a long text.
+std::vector<EncodedExample> encode_examples(const std::vector<Example>& examples, const Vocab& vocab,
+                                            const LabelSet& labels, Tokenizer tokenizer,
+                                            int64_t max_tokens = 0);
+
+// A seeded permutation of 0..n-1 (Fisher-Yates with `gen`).
+std::vector<int64_t> permutation(int64_t n, Generator& gen);
+
+// Shuffles with `seed`, then puts round(valid_fraction * n) examples (at least one when the fraction
+// is > 0) in valid and the rest in train. valid_fraction must be in [0, 1) and leave train non-empty.
+struct TrainValid {
+  std::vector<Example> train;
+  std::vector<Example> valid;
+};
+TrainValid split_train_valid(const std::vector<Example>& examples, double valid_fraction, uint64_t seed);
+
+struct Batch {
+  Tensor tokens;   // i64 [B, T], padded with Vocab::kPad = 0; T = the longest length (at least 1)
+  Tensor lengths;  // i64 [B], tokens before the padding (0 for an example with no text)
+  Tensor labels;   // i64 [B], class indices
+  std::vector<int64_t> example_ids;  // [B]: row b is examples[example_ids[b]]
+};
+
+// The batch of examples[rows[0]], examples[rows[1]], ...
+Batch make_batch(const std::vector<EncodedExample>& examples, std::span<const int64_t> rows);
+
+// Training batches: the examples are shuffled, cut into chunks of bucket_batches * batch_size,
+// sorted by length inside each chunk (so a batch holds examples of similar length and little
+// padding), cut into batches, and the batch order is shuffled. The last batch may be smaller.
+std::vector<Batch> shuffled_batches(const std::vector<EncodedExample>& examples, int64_t batch_size,
+                                    Generator& gen, int64_t bucket_batches = 100);
+
+// Evaluation batches: every example once, sorted by length (ties in input order) for little
+// padding; Batch::example_ids maps the rows back to the input order. No randomness.
+std::vector<Batch> eval_batches(const std::vector<EncodedExample>& examples, int64_t batch_size);
+
+// ---- char language model ----
+
+struct LmBatch {
+  Tensor inputs;   // i64 [B, T]: stream[s .. s+T-1] for a start s per row
+  Tensor targets;  // i64 [B, T]: stream[s+1 .. s+T], the next token at every position
+};
+
+// batch_size windows of seq_len + 1 tokens at random starts in the stream (needs at least
+// seq_len + 1 tokens).
+LmBatch random_windows(std::span<const int64_t> stream, int64_t batch_size, int64_t seq_len, Generator& gen);
+
+// The stream cut into consecutive windows (start 0, seq_len, 2 seq_len, ...; the tail that does not fill a
+// window is left out), batch_size windows per batch, the last batch may be smaller. For a validation
+// loss that is the same on every call.
+std::vector<LmBatch> sequential_windows(std::span<const int64_t> stream, int64_t batch_size, int64_t seq_len);
+
+}  // namespace tg

@@ -1,0 +1,220 @@
+#include "models/checkpoint.hpp"
+
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/safetensors.hpp"
+
+namespace tg {
+
+namespace {
+
+using Metadata = std::map<std::string, std::string>;
+
+constexpr const char* kStateFormat = "tapegrad-train-state";
+constexpr const char* kModelPrefix = "model.";
+constexpr const char* kOptimPrefix = "optim.";
+constexpr const char* kExtraPrefix = "extra.";
+
+bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
+
+// JSON text of a value, or one clear error (nlohmann refuses strings that are not UTF-8).
+std::string dump_json(const nlohmann::json& value, const std::string& path, const char* what) {
+  try {
+    return value.dump();
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: cannot write the {} as JSON: {}", path, what, e.what());
+  }
+}
+
+const std::string& require_entry(const Metadata& metadata, const std::string& key, const std::string& path) {
+  auto it = metadata.find(key);
+  if (it == metadata.end()) fail("{}: metadata '{}' is missing", path, key);
+  return it->second;
+}
+
+nlohmann::json parse_json(const std::string& text, const std::string& key, const std::string& path) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    fail("{}: metadata '{}' is not valid JSON: '{}'", path, key, text.substr(0, 60));
+  }
+}
+
+std::vector<std::string> parse_string_list(const Metadata& metadata, const std::string& key,
+                                           const std::string& path) {
+  nlohmann::json list = parse_json(require_entry(metadata, key, path), key, path);
+  if (!list.is_array()) fail("{}: metadata '{}' is {}, expected a JSON list of strings", path, key, list.type_name());
+  std::vector<std::string> out;
+  for (const auto& item : list) {
+    if (!item.is_string())
+      fail("{}: metadata '{}' holds {}, expected only strings", path, key, item.dump());
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+int64_t parse_count(const Metadata& metadata, const std::string& key, const std::string& path) {
+  const std::string& text = require_entry(metadata, key, path);
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0)
+    fail("{}: metadata '{}' is '{}', expected a non-negative integer", path, key, text);
+  return value;
+}
+
+std::array<uint64_t, 4> parse_rng(const Metadata& metadata, const std::string& path) {
+  std::array<uint64_t, 4> state{};
+  for (int i = 0; i < 4; ++i) {
+    std::string key = fmt::format("rng.{}", i);
+    const std::string& text = require_entry(metadata, key, path);
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), state[i]);
+    if (ec != std::errc() || end != text.data() + text.size())
+      fail("{}: metadata '{}' is '{}', expected an unsigned 64-bit integer", path, key, text);
+  }
+  return state;
+}
+
+// The first field in which two configs differ, for "config differs" errors.
+std::string config_difference(const nlohmann::json& there, const nlohmann::json& here) {
+  if (there.is_object() && here.is_object()) {
+    for (const auto& [key, value] : here.items()) {
+      if (!there.contains(key)) return fmt::format("{} is absent there, {} here", key, value.dump());
+      if (there[key] != value) return fmt::format("{} is {} there, {} here", key, there[key].dump(), value.dump());
+    }
+    for (const auto& [key, value] : there.items())
+      if (!here.contains(key)) return fmt::format("{} is {} there, absent here", key, value.dump());
+  }
+  return fmt::format("{} there, {} here", there.dump(), here.dump());
+}
+
+// Throws on the first tensor that does not fit the model's parameters; see load_parameters.
+void check_parameters(const nn::Module& model, const std::map<std::string, Tensor>& tensors,
+                      std::string_view source) {
+  std::set<std::string> expected;
+  for (const auto& [name, param] : model.named_parameters()) {
+    expected.insert(name);
+    auto it = tensors.find(name);
+    if (it == tensors.end()) fail("{}: missing tensor '{}'", source, name);
+    const Tensor& value = it->second;
+    if (value.dtype() != DType::f32)
+      fail("{}: tensor '{}' has dtype {}, the model expects float32", source, name, dtype_name(value.dtype()));
+    if (!(value.shape() == param.shape()))
+      fail("{}: tensor '{}' has shape {}, the model expects {}", source, name, value.shape(), param.shape());
+  }
+  for (const auto& [name, value] : tensors)
+    if (!expected.count(name)) fail("{}: unexpected tensor '{}' (the model has no such parameter)", source, name);
+}
+
+}  // namespace
+
+// ---- model files ----
+
+void save_model(const std::string& path, const nn::Module& model, const ModelInfo& info) {
+  Metadata metadata = {
+      {"format", kCheckpointFormat},
+      {"tapegrad.version", kCheckpointVersion},
+      {"kind", info.kind},
+      {"config", dump_json(info.config, path, "config")},
+      {"vocab", dump_json(info.vocab, path, "vocabulary")},
+  };
+  if (!info.labels.empty()) metadata["labels"] = dump_json(info.labels, path, "labels");
+  save_safetensors(path, model.named_parameters(), metadata);
+}
+
+ModelFile read_model_file(const std::string& path, std::string_view expected_kind) {
+  SafetensorsFile file = load_safetensors(path);
+  const Metadata& metadata = file.metadata;
+  auto format = metadata.find("format");
+  if (format == metadata.end() || format->second != kCheckpointFormat)
+    fail("{}: not a tapegrad model (metadata 'format' is {}, expected 'tapegrad')", path,
+         format == metadata.end() ? "missing" : "'" + format->second + "'");
+  ModelFile out;
+  out.path = path;
+  out.info.kind = require_entry(metadata, "kind", path);
+  if (!expected_kind.empty() && out.info.kind != expected_kind)
+    fail("{}: kind is '{}', expected '{}'", path, out.info.kind, expected_kind);
+  out.info.config = parse_json(require_entry(metadata, "config", path), "config", path);
+  if (!out.info.config.is_object())
+    fail("{}: metadata 'config' is {}, expected a JSON object", path, out.info.config.type_name());
+  out.info.vocab = parse_string_list(metadata, "vocab", path);
+  if (metadata.count("labels")) out.info.labels = parse_string_list(metadata, "labels", path);
+  out.tensors = std::move(file.tensors);
+  return out;
+}
+
+void load_parameters(nn::Module& model, const std::map<std::string, Tensor>& tensors, std::string_view source) {
+  check_parameters(model, tensors, source);
+  model.load_state_dict(tensors, /*strict=*/true);
+}
+
+void load_parameters(nn::Module& model, const ModelFile& file) { load_parameters(model, file.tensors, file.path); }
+
+// ---- training state ----
+
+std::string state_path(const std::string& model_path) { return model_path + ".state.safetensors"; }
+
+void save_train_state(const std::string& path, const nn::Module& model, const optim::Optimizer& optimizer,
+                      const ModelInfo& info, const TrainState& state) {
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const auto& [name, param] : model.named_parameters()) tensors.emplace_back(kModelPrefix + name, param);
+  for (const auto& [name, buffer] : optimizer.state_tensors()) tensors.emplace_back(kOptimPrefix + name, buffer);
+
+  Metadata metadata = {
+      {"format", kStateFormat},
+      {"tapegrad.version", kCheckpointVersion},
+      {"kind", info.kind},
+      {"config", dump_json(info.config, path, "config")},
+      {"epoch", std::to_string(state.epoch)},
+      {"step", std::to_string(state.step)},
+  };
+  for (int i = 0; i < 4; ++i) metadata[fmt::format("rng.{}", i)] = std::to_string(state.rng[i]);
+  for (const auto& [key, value] : optimizer.state_metadata()) metadata[kOptimPrefix + key] = value;
+  for (const auto& [key, value] : state.extra) metadata[kExtraPrefix + key] = value;
+  save_safetensors(path, tensors, metadata);
+}
+
+TrainState load_train_state(const std::string& path, nn::Module& model, optim::Optimizer& optimizer,
+                            const ModelInfo& info) {
+  SafetensorsFile file = load_safetensors(path);
+  const Metadata& metadata = file.metadata;
+  auto format = metadata.find("format");
+  if (format == metadata.end() || format->second != kStateFormat)
+    fail("{}: not a tapegrad training state (metadata 'format' is {}, expected '{}')", path,
+         format == metadata.end() ? "missing" : "'" + format->second + "'", kStateFormat);
+  const std::string& kind = require_entry(metadata, "kind", path);
+  if (kind != info.kind) fail("{}: kind is '{}', expected '{}'", path, kind, info.kind);
+  nlohmann::json config = parse_json(require_entry(metadata, "config", path), "config", path);
+  if (config != info.config)
+    fail("{}: config differs from the run being resumed: {}", path, config_difference(config, info.config));
+
+  TrainState state;
+  state.epoch = parse_count(metadata, "epoch", path);
+  state.step = parse_count(metadata, "step", path);
+  state.rng = parse_rng(metadata, path);
+  Metadata optim_metadata;
+  for (const auto& [key, value] : metadata) {
+    if (starts_with(key, kOptimPrefix)) optim_metadata[key.substr(std::string_view(kOptimPrefix).size())] = value;
+    if (starts_with(key, kExtraPrefix)) state.extra[key.substr(std::string_view(kExtraPrefix).size())] = value;
+  }
+  std::map<std::string, Tensor> params, optim_tensors;
+  for (const auto& [name, tensor] : file.tensors) {
+    if (starts_with(name, kModelPrefix)) params[name.substr(std::string_view(kModelPrefix).size())] = tensor;
+    else if (starts_with(name, kOptimPrefix)) optim_tensors[name.substr(std::string_view(kOptimPrefix).size())] = tensor;
+    else fail("{}: unexpected tensor '{}' (expected names starting 'model.' or 'optim.')", path, name);
+  }
+  // Check everything before changing anything: the parameters, then the optimizer (which itself changes
+  // nothing when it throws), and only then copy the parameters.
+  check_parameters(model, params, path);
+  try {
+    optimizer.load_state(optim_tensors, optim_metadata);
+  } catch (const Error& e) {
+    fail("{}: {}", path, e.what());
+  }
+  model.load_state_dict(params, /*strict=*/true);
+  return state;
+}
+
+}  // namespace tg

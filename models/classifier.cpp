@@ -1,0 +1,159 @@
+#include "models/classifier.hpp"
+
+#include <fmt/format.h>
+
+#include "core/ops.hpp"
+#include "core/tape.hpp"
+#include "nn/dropout.hpp"
+#include "nn/losses.hpp"
+#include "nn/pooling.hpp"
+
+namespace tg {
+
+const char* encoder_name(Encoder encoder) { return encoder == Encoder::bag ? "bag" : "lstm"; }
+
+Encoder parse_encoder(std::string_view name) {
+  if (name == "bag") return Encoder::bag;
+  if (name == "lstm") return Encoder::lstm;
+  fail("unknown encoder '{}', expected one of: bag, lstm", name);
+}
+
+// ---- config ----
+
+void ClassifierConfig::validate() const {
+  auto at_least = [](const char* field, int64_t value, int64_t min) {
+    if (value < min) fail("classifier config: {} must be >= {}, found {}", field, min, value);
+  };
+  at_least("vocab_size", vocab_size, 1);
+  at_least("num_classes", num_classes, 2);
+  at_least("dim", dim, 1);
+  at_least("hidden", hidden, 1);
+  at_least("layers", layers, 1);
+  if (padding_idx < 0 || padding_idx >= vocab_size)
+    fail("classifier config: padding_idx must be in [0, {}), found {}", vocab_size, padding_idx);
+  if (!(dropout >= 0 && dropout < 1)) fail("classifier config: dropout must be in [0, 1), found {}", dropout);
+}
+
+nlohmann::json ClassifierConfig::to_json() const {
+  return {{"vocab_size", vocab_size}, {"num_classes", num_classes}, {"dim", dim},
+          {"encoder", encoder_name(encoder)}, {"hidden", hidden}, {"layers", layers},
+          {"padding_idx", padding_idx}, {"dropout", dropout}};
+}
+
+ClassifierConfig ClassifierConfig::from_json(const nlohmann::json& json, std::string_view source) {
+  auto field = [&](const char* name) -> const nlohmann::json& {
+    if (!json.is_object() || !json.contains(name)) fail("{}: classifier config has no '{}'", source, name);
+    return json.at(name);
+  };
+  auto integer = [&](const char* name) {
+    const nlohmann::json& value = field(name);
+    if (!value.is_number_integer()) fail("{}: classifier config '{}' is {}, expected an integer", source, name, value.dump());
+    return value.get<int64_t>();
+  };
+  ClassifierConfig config;
+  config.vocab_size = integer("vocab_size");
+  config.num_classes = integer("num_classes");
+  config.dim = integer("dim");
+  config.hidden = integer("hidden");
+  config.layers = integer("layers");
+  config.padding_idx = integer("padding_idx");
+  const nlohmann::json& encoder = field("encoder");
+  if (!encoder.is_string()) fail("{}: classifier config 'encoder' is {}, expected a string", source, encoder.dump());
+  config.encoder = parse_encoder(encoder.get<std::string>());
+  const nlohmann::json& dropout = field("dropout");
+  if (!dropout.is_number()) fail("{}: classifier config 'dropout' is {}, expected a number", source, dropout.dump());
+  config.dropout = dropout.get<double>();
+  config.validate();
+  return config;
+}
+
+// ---- model ----
+
+namespace {
+
+const ClassifierConfig& validated(const ClassifierConfig& config) {
+  config.validate();
+  return config;
+}
+
+int64_t sentence_size(const ClassifierConfig& c) { return c.encoder == Encoder::bag ? c.dim : c.hidden; }
+
+}  // namespace
+
+TextClassifier::TextClassifier(const ClassifierConfig& config, bool sparse_embedding)
+    : config_(validated(config)),
+      embedding(config.vocab_size, config.dim, {.padding_idx = config.padding_idx, .sparse = sparse_embedding}),
+      fc(sentence_size(config), config.outputs()) {
+  register_module("embedding", embedding);
+  if (config.encoder == Encoder::lstm) {
+    lstm = std::make_unique<nn::LSTM>(config.dim, config.hidden, nn::LSTMOptions{.num_layers = static_cast<int>(config.layers)});
+    register_module("lstm", *lstm);
+  }
+  register_module("fc", fc);
+}
+
+Tensor TextClassifier::forward(const Tensor& tokens, const Tensor& lengths) {
+  Tensor vectors = embedding.forward(tokens);  // [B, T, dim]
+  Tensor sentence;                             // [B, dim] (bag) or [B, hidden] (lstm)
+  if (config_.encoder == Encoder::bag) {
+    sentence = nn::masked_mean(vectors, lengths);
+  } else {
+    Tensor h_n = lstm->forward(vectors, lengths).h_n;  // [layers, B, hidden]
+    sentence = narrow(h_n, 0, config_.layers - 1, 1).squeeze(0);
+  }
+  sentence = nn::dropout(sentence, config_.dropout, is_training());
+  return fc.forward(sentence);  // [B, outputs]
+}
+
+Tensor TextClassifier::loss(const Tensor& logits, const Tensor& labels) const {
+  if (config_.num_classes > 2) return nn::cross_entropy(logits, labels);
+  // One logit per row: the target is the label as a float, 1 for class 1.
+  Tensor targets = empty({labels.numel()});
+  const int64_t* label = labels.i64();
+  for (int64_t b = 0; b < labels.numel(); ++b) targets.f32()[b] = static_cast<float>(label[b]);
+  return nn::bce_with_logits(logits.reshape({-1}), targets);
+}
+
+Tensor TextClassifier::probabilities(const Tensor& logits) const {
+  NoGradGuard no_grad;
+  if (config_.num_classes > 2) return softmax(logits.detach(), 1);
+  Tensor p1 = sigmoid(logits.detach());  // [B, 1]
+  return concat({rsub(1.0, p1), p1}, 1);  // [B, 2]
+}
+
+Tensor TextClassifier::predict_proba(const Tensor& tokens, const Tensor& lengths) {
+  NoGradGuard no_grad;
+  return probabilities(forward(tokens, lengths));
+}
+
+std::vector<int64_t> TextClassifier::predicted_classes(const Tensor& logits) const {
+  int64_t rows = logits.size(0), columns = logits.size(1);
+  const float* values = logits.f32();
+  std::vector<int64_t> classes(rows);
+  for (int64_t b = 0; b < rows; ++b) {
+    const float* row = values + b * columns;
+    if (columns == 1) {
+      classes[b] = row[0] > 0 ? 1 : 0;
+      continue;
+    }
+    int64_t best = 0;
+    for (int64_t c = 1; c < columns; ++c)
+      if (row[c] > row[best]) best = c;
+    classes[b] = best;
+  }
+  return classes;
+}
+
+Coverage TextClassifier::init_pretrained(const std::vector<std::string>& vocab, const WordVectors& vectors,
+                                         bool freeze) {
+  if (vectors.dim != config_.dim)
+    fail("pretrained vectors have dimension {}, the model's embedding dimension is {}", vectors.dim, config_.dim);
+  if (static_cast<int64_t>(vocab.size()) != config_.vocab_size)
+    fail("pretrained init: vocabulary of {} words, the embedding has {} rows", vocab.size(), config_.vocab_size);
+  Coverage coverage = fill_embedding(embedding.weight, vocab, vectors,
+                                     {.lowercase_fallback = true, .padding_id = config_.padding_idx});
+  if (freeze) embedding.weight.requires_grad_(false);
+  return coverage;
+}
+
+}  // namespace tg

@@ -1,0 +1,286 @@
+// Reading pretrained word vectors and filling an embedding table from them.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "models/vectors.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string data_file(const std::string& name) { return std::string(TG_TEST_DIR) + "/data/vectors/" + name; }
+
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const tg::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::vector<float> row_of(const tg::WordVectors& v, const std::string& word) {
+  const float* row = v.find(word);
+  REQUIRE(row != nullptr);
+  return std::vector<float>(row, row + v.dim);
+}
+
+// A word2vec binary file in a fresh temporary directory, removed at the end of the test.
+struct BinaryFile {
+  fs::path dir;
+  std::string path;
+
+  BinaryFile(const std::vector<std::pair<std::string, std::vector<float>>>& entries, int64_t dim,
+             bool newline_after_each = true, size_t cut_bytes = 0) {
+    static int counter = 0;
+    dir = fs::temp_directory_path() / fmt::format("tg-test-vectors-{}-{}", ::getpid(), counter++);
+    fs::create_directories(dir);
+    path = (dir / "vectors.bin").string();
+    std::string bytes = fmt::format("{} {}\n", entries.size(), dim);
+    for (const auto& [word, values] : entries) {
+      bytes += word + " ";
+      bytes.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+      if (newline_after_each) bytes += "\n";
+    }
+    bytes.resize(bytes.size() - cut_bytes);
+    std::ofstream(path, std::ios::binary) << bytes;
+  }
+  ~BinaryFile() { fs::remove_all(dir); }
+};
+
+}  // namespace
+
+TEST_CASE("word2vec text with a header is read in file order and detected as word2vec text") {
+  tg::WordVectors v = tg::read_vectors(data_file("word2vec.txt"));
+  CHECK(v.format == tg::VectorFormat::word2vec_text);
+  CHECK(v.dim == 3);
+  CHECK(v.words == std::vector<std::string>{"zorp", "blick", "quux", "Frobo"});
+  CHECK(v.values.size() == 12);
+  CHECK(row_of(v, "zorp") == std::vector<float>{0.5f, -1.25f, 2.0f});
+  CHECK(row_of(v, "blick") == std::vector<float>{1e-3f, 0.0f, 0.0f});
+  CHECK(row_of(v, "Frobo") == std::vector<float>{0.125f, 0.25f, 0.375f});
+  CHECK(v.find("frobo") == nullptr);
+  CHECK(v.index.at("quux") == 2);
+  CHECK(v.warnings.empty());
+}
+
+TEST_CASE("GloVe text has no header; trailing spaces, CRLF, blank lines and UTF-8 words are fine") {
+  tg::WordVectors v = tg::read_vectors(data_file("glove.txt"));
+  CHECK(v.format == tg::VectorFormat::glove);
+  CHECK(v.dim == 4);
+  CHECK(v.words == std::vector<std::string>{"zorp", "blick", "w\xc3\xbcmpel", "quux"});
+  CHECK(row_of(v, "blick") == std::vector<float>{-1, -2, -3, -4});
+  CHECK(row_of(v, "w\xc3\xbcmpel") == std::vector<float>{1.5f, 2.5f, 3.5f, 4.5f});
+  CHECK(row_of(v, "quux") == std::vector<float>{0, 0, 0, 1});
+}
+
+TEST_CASE("a fastText .vec file reads like word2vec text") {
+  tg::WordVectors v = tg::read_vectors(data_file("fasttext.vec"), {.format = tg::VectorFormat::fasttext_vec});
+  CHECK(v.dim == 2);
+  CHECK(v.words == std::vector<std::string>{"zorp", "blick", "quux"});
+  CHECK(row_of(v, "blick") == std::vector<float>{-0.5f, -0.25f});
+  CHECK(tg::read_vectors(data_file("fasttext.vec")).values == v.values);  // auto-detected the same
+}
+
+TEST_CASE("word2vec binary is detected and read back bit for bit, with or without newlines") {
+  std::vector<std::pair<std::string, std::vector<float>>> entries = {
+      {"zorp", {0.1f, -2.5e-7f, 3.3f}}, {"blick", {1e30f, -0.0f, 10.0f / 3}}, {"\xc3\xa9tat", {-1, 0, 1}}};
+  for (bool newlines : {true, false}) {
+    CAPTURE(newlines);
+    BinaryFile file(entries, 3, newlines);
+    tg::WordVectors v = tg::read_vectors(file.path);
+    CHECK(v.format == tg::VectorFormat::word2vec_binary);
+    CHECK(v.dim == 3);
+    REQUIRE(v.size() == 3);
+    for (const auto& [word, values] : entries) {
+      CAPTURE(word);
+      CHECK(std::memcmp(v.find(word), values.data(), 3 * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("a named format is used as given, and a wrong one fails at the first line it cannot read") {
+  std::string path = data_file("glove.txt");
+  CHECK(contains(error_of([&] { tg::read_vectors(path, {.format = tg::VectorFormat::word2vec_text}); }),
+                 path + ":1: expected a header 'word_count dimension', found \"zorp 0.1 0.2 0.3 0.4\""));
+  // Read as GloVe, the header "4 3" is a word "4" with one value, so line 2 has too many.
+  path = data_file("word2vec.txt");
+  CHECK(error_of([&] { tg::read_vectors(path, {.format = tg::VectorFormat::glove}); }) ==
+        path + ":2: expected 1 values after the word, found 3");
+}
+
+TEST_CASE("max_words keeps only the first words of the file") {
+  tg::WordVectors text = tg::read_vectors(data_file("word2vec.txt"), {.max_words = 2});
+  CHECK(text.words == std::vector<std::string>{"zorp", "blick"});
+  CHECK(text.values.size() == 6);
+  CHECK(tg::read_vectors(data_file("glove.txt"), {.max_words = 3}).size() == 3);
+  // The limit stops before the broken line 3, so the file reads without error.
+  CHECK(tg::read_vectors(data_file("short_row.txt"), {.max_words = 2}).size() == 2);
+  BinaryFile binary({{"a", {1, 2}}, {"b", {3, 4}}, {"c", {5, 6}}}, 2);
+  tg::WordVectors v = tg::read_vectors(binary.path, {.max_words = 1});
+  CHECK(v.words == std::vector<std::string>{"a"});
+  CHECK(v.values == std::vector<float>{1, 2});
+}
+
+TEST_CASE("a repeated word keeps its first vector and the repeats are reported in one warning line") {
+  std::string path = data_file("repeats.txt");
+  tg::WordVectors v = tg::read_vectors(path);
+  CHECK(v.words == std::vector<std::string>{"zorp", "blick", "quux"});
+  CHECK(row_of(v, "zorp") == std::vector<float>{1, 2});
+  CHECK(row_of(v, "blick") == std::vector<float>{3, 4});
+  CHECK(v.values.size() == 6);
+  REQUIRE(v.warnings.size() == 1);
+  CHECK(contains(v.warnings[0], path + ": 2 repeated words ignored"));
+  CHECK(contains(v.warnings[0], "\"zorp\" (line 3)"));
+  CHECK(contains(v.warnings[0], "\"blick\" (line 5)"));
+  CHECK_FALSE(contains(v.warnings[0], "\n"));
+}
+
+TEST_CASE("a malformed vectors file is an error naming file:line, what was found and what was expected") {
+  auto error_for = [](const std::string& name, tg::VectorReadOptions options = {}) {
+    return error_of([&] { tg::read_vectors(data_file(name), options); });
+  };
+  std::string dir = data_file("");
+  CHECK(error_for("short_row.txt") == dir + "short_row.txt:3: expected 3 values after the word, found 2");
+  CHECK(error_for("bad_number.txt") ==
+        dir + "bad_number.txt:2: value 2 after \"blick\" is \"0.5x\", expected a float32 number");
+  CHECK(error_for("ends_early.txt") == dir + "ends_early.txt:5: the header says 5 words, but the file ends after 3");
+  CHECK(error_for("extra_lines.txt") == dir + "extra_lines.txt:4: the header says 2 words, but more lines follow");
+  CHECK(error_for("glove.txt", {.expected_dim = 50}) == dir + "glove.txt:1: expected 50 values after the word, found 4");
+  CHECK(error_for("word2vec.txt", {.expected_dim = 50}) ==
+        dir + "word2vec.txt:1: the header gives dimension 3, expected 50");
+  CHECK(error_for("header_only.txt") == dir + "header_only.txt:2: the header says 3 words, but the file ends after 0");
+  CHECK(error_for("empty.txt") == dir + "empty.txt: the file is empty, expected word vectors");
+  CHECK(contains(error_for("no_such_file.txt"), dir + "no_such_file.txt: cannot open: "));
+  CHECK(contains(error_for("word2vec.txt", {.max_words = -1}), "max_words is -1"));
+}
+
+TEST_CASE("a truncated word2vec binary file is an error naming the word and what is missing") {
+  // Header "2 3\n" (4 bytes), "zorp " + 12 bytes + "\n", "blick " + 12 bytes - 5 cut off.
+  BinaryFile cut({{"zorp", {1, 2, 3}}, {"blick", {4, 5, 6}}}, 3, false, 5);
+  CHECK(error_of([&] { tg::read_vectors(cut.path); }) ==
+        cut.path + ": word 2 (byte 21): expected 3 float32 values after \"blick\", but the file ends after 7 bytes");
+  BinaryFile missing_word({{"zorp", {1, 2, 3}}, {"blick", {4, 5, 6}}}, 3, true, 19);
+  CHECK(error_of([&] { tg::read_vectors(missing_word.path); }) ==
+        missing_word.path + ": word 2 (byte 22): the header says 2 words, but the file ends after 1");
+}
+
+TEST_CASE("a word with a line break inside is quoted and escaped, so the error stays on one line") {
+  BinaryFile file({{"zo\nrp", {1, 2}}}, 2);
+  CHECK(error_of([&] { tg::read_vectors(file.path); }) ==
+        file.path + ": word 1 (byte 4): expected a word and a space, found \"zo\\nrp\"");
+}
+
+TEST_CASE("format names round-trip, and an unknown name is an error listing the known ones") {
+  for (auto f : {tg::VectorFormat::auto_detect, tg::VectorFormat::word2vec_text, tg::VectorFormat::glove,
+                 tg::VectorFormat::word2vec_binary, tg::VectorFormat::fasttext_vec})
+    CHECK(tg::parse_vector_format(tg::vector_format_name(f)) == f);
+  CHECK(contains(error_of([] { tg::parse_vector_format("gloves"); }), "unknown format \"gloves\", expected auto"));
+}
+
+TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws the missing ones") {
+  tg::WordVectors v = tg::read_vectors(data_file("word2vec.txt"));  // zorp, blick, quux, Frobo; dim 3
+  std::vector<std::string> vocab = {"<pad>", "<unk>", "zorp", "QUUX", "nothere", "blick", "frobo"};
+  const int64_t rows = static_cast<int64_t>(vocab.size());
+  auto row = [&](const std::vector<float>& table, int64_t id) {
+    return std::vector<float>(table.begin() + id * 3, table.begin() + (id + 1) * 3);
+  };
+
+  SUBCASE("exact matches only") {
+    std::vector<float> table(rows * 3, 9.0f);
+    tg::Generator gen(7);
+    tg::Coverage c = tg::fill_embedding(table.data(), vocab, v, {}, gen);
+    CHECK(c.total == rows - 1);  // every word but <pad>
+    CHECK(c.found == 2);         // zorp, blick
+    CHECK(c.found_lowercase == 0);
+    CHECK(c.missing_sample == std::vector<std::string>{"<unk>", "QUUX", "nothere", "frobo"});
+    CHECK(row(table, 0) == std::vector<float>{0, 0, 0});
+    CHECK(row(table, 2) == row_of(v, "zorp"));
+    CHECK(row(table, 5) == row_of(v, "blick"));
+    for (int64_t id : {1, 3, 4, 6})
+      for (float x : row(table, id)) CHECK((x >= -0.25f && x < 0.25f));
+    CHECK(row(table, 1) != row(table, 3));
+    CHECK(contains(c.summary(), "found 2 of 6 words (33.3%)"));
+  }
+  SUBCASE("the lowercase fallback matches QUUX to quux, but not frobo to Frobo") {
+    std::vector<float> table(rows * 3, 9.0f);
+    tg::Coverage c = tg::fill_embedding(table.data(), vocab, v, {.lowercase_fallback = true});
+    CHECK(c.found == 3);  // zorp, blick, and QUUX as quux; "frobo" has no vector ("Frobo" does)
+    CHECK(c.found_lowercase == 1);
+    CHECK(row(table, 3) == row_of(v, "quux"));
+    CHECK(c.missing_sample == std::vector<std::string>{"<unk>", "nothere", "frobo"});
+  }
+  SUBCASE("missing rows can be left as they are") {
+    std::vector<float> table(rows * 3, 9.0f);
+    tg::fill_embedding(table.data(), vocab, v, {.init_missing = false});
+    CHECK(row(table, 4) == std::vector<float>{9, 9, 9});
+    CHECK(row(table, 0) == std::vector<float>{0, 0, 0});
+  }
+  SUBCASE("the same seed draws the same missing rows") {
+    std::vector<float> a(rows * 3), b(rows * 3);
+    tg::Generator gen_a(42), gen_b(42);
+    tg::fill_embedding(a.data(), vocab, v, {}, gen_a);
+    tg::fill_embedding(b.data(), vocab, v, {}, gen_b);
+    CHECK(a == b);
+  }
+  SUBCASE("a missing sample is capped, and no padding row can be asked for") {
+    std::vector<float> table(rows * 3, 9.0f);
+    tg::Coverage c = tg::fill_embedding(table.data(), vocab, v, {.padding_id = -1, .missing_sample_size = 2});
+    CHECK(c.total == rows);
+    CHECK(c.missing_sample == std::vector<std::string>{"<pad>", "<unk>"});
+    CHECK(contains(c.summary(), "missing: \"<pad>\", \"<unk>\", ..."));
+  }
+}
+
+TEST_CASE("fill_embedding on a tensor checks its shape and fills a parameter that requires grad") {
+  tg::WordVectors v = tg::read_vectors(data_file("word2vec.txt"));
+  std::vector<std::string> vocab = {"<pad>", "zorp", "quux"};
+  tg::Tensor weight = tg::ones({3, 3});
+  weight.requires_grad_();
+  tg::Coverage c = tg::fill_embedding(weight, vocab, v);
+  CHECK(c.found == 2);
+  CHECK(weight.requires_grad());
+  CHECK(weight.is_leaf());
+  CHECK(weight.to_vector() == std::vector<float>{0, 0, 0, 0.5f, -1.25f, 2, 3.75f, 4.5f, -6});
+
+  tg::Tensor wrong = tg::zeros({3, 4});
+  CHECK(error_of([&] { tg::fill_embedding(wrong, vocab, v); }) ==
+        "fill_embedding: table has shape [3, 4], expected [3, 3] (3 words, vectors of dimension 3)");
+}
+
+TEST_CASE("the real GloVe 50d subset reads completely and agrees with a plain stream parser") {
+  std::string path = std::string(TG_SHARED_DATA) + "/glove-6B-50d-subset/glove.6B.50d.top2445.txt";
+  if (!fs::exists(path)) {
+    MESSAGE("skipped: " << path << " is absent");
+    return;
+  }
+  tg::WordVectors v = tg::read_vectors(path, {.expected_dim = 50});
+  CHECK(v.format == tg::VectorFormat::glove);
+  CHECK(v.warnings.empty());
+
+  // An independent, slow reading of the same file with iostreams.
+  std::ifstream in(path);
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string word;
+    fields >> word;
+    REQUIRE(n < v.size());
+    CHECK(v.words[n] == word);
+    std::vector<float> expected;
+    for (std::string value; fields >> value;) expected.push_back(std::strtof(value.c_str(), nullptr));
+    CHECK(expected == std::vector<float>(v.row(n), v.row(n) + 50));
+    ++n;
+  }
+  CHECK(n == v.size());
+}

@@ -1,0 +1,140 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "models/vocab.hpp"
+
+namespace fs = std::filesystem;
+using Tokens = std::vector<std::string>;
+
+namespace {
+
+// "b" 3 times, "a" 2, "c" 2 (first seen after "a"), "d" 1.
+std::vector<Tokens> small_corpus() { return {{"b", "a", "b"}, {"c", "a", "b"}, {"d", "c"}}; }
+
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / ("tapegrad_test_vocab_" + name)).string();
+}
+
+}  // namespace
+
+TEST_CASE("a new vocab holds only <pad> = 0 and <unk> = 1") {
+  tg::Vocab vocab;
+  CHECK(vocab.size() == 2);
+  CHECK(vocab.word(0) == "<pad>");
+  CHECK(vocab.word(1) == "<unk>");
+  CHECK(vocab.id("<pad>") == tg::Vocab::kPad);
+  CHECK(vocab.id("anything") == tg::Vocab::kUnk);
+}
+
+TEST_CASE("vocab orders words by count, ties by first appearance") {
+  tg::Vocab vocab = tg::Vocab::build(small_corpus());
+  CHECK(vocab.to_lines() == Tokens{"<pad>", "<unk>", "b", "a", "c", "d"});
+  CHECK(vocab.id("c") == 4);
+  CHECK(vocab.word(4) == "c");
+  CHECK(vocab.words() == vocab.to_lines());
+}
+
+TEST_CASE("vocab min_count drops rare words and unknown words map to <unk>") {
+  tg::Vocab vocab = tg::Vocab::build(small_corpus(), {.min_count = 2});
+  CHECK(vocab.size() == 5);
+  CHECK_FALSE(vocab.contains("d"));
+  CHECK(vocab.id("d") == tg::Vocab::kUnk);
+  CHECK(vocab.encode({"b", "d", "zzz", "a"}) == std::vector<int64_t>{2, 1, 1, 3});
+}
+
+TEST_CASE("vocab max_size counts the specials and keeps the most frequent words") {
+  tg::Vocab vocab = tg::Vocab::build(small_corpus(), {.max_size = 4});
+  CHECK(vocab.to_lines() == Tokens{"<pad>", "<unk>", "b", "a"});
+  CHECK(tg::Vocab::build(small_corpus(), {.max_size = 2}).size() == 2);
+  CHECK_THROWS_WITH_AS(tg::Vocab::build(small_corpus(), {.max_size = 1}), doctest::Contains("max_size 1"),
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(tg::Vocab::build(small_corpus(), {.min_count = 0}), doctest::Contains("min_count"),
+                       tg::Error);
+}
+
+TEST_CASE("vocab does not add the special tokens twice when the text contains them") {
+  tg::Vocab vocab = tg::Vocab::build({{"<unk>", "<unk>", "x", "<pad>"}});
+  CHECK(vocab.to_lines() == Tokens{"<pad>", "<unk>", "x"});
+}
+
+TEST_CASE("word counts accumulate and remember first appearance") {
+  tg::WordCounts counts;
+  counts.add(Tokens{"y", "x", "y"});
+  counts.add("x", 5);
+  CHECK(counts.count("x") == 6);
+  CHECK(counts.count("y") == 2);
+  CHECK(counts.count("never") == 0);
+  REQUIRE(counts.entries().size() == 2);
+  CHECK(counts.entries()[0].first == "y");
+}
+
+TEST_CASE("vocab word() rejects an id out of range") {
+  tg::Vocab vocab;
+  CHECK_THROWS_WITH_AS(vocab.word(2), doctest::Contains("id 2 is out of range"), tg::Error);
+  CHECK_THROWS_AS(vocab.word(-1), tg::Error);
+}
+
+TEST_CASE("vocab survives to_lines/from_lines and save/load, even tokens with newlines") {
+  tg::Vocab vocab = tg::Vocab::build({{"caf\u00e9", "two words", "\n", "back\\slash", "a"}});
+  tg::Vocab copy = tg::Vocab::from_lines(vocab.to_lines());
+  CHECK(copy.to_lines() == vocab.to_lines());
+
+  std::string path = temp_path("roundtrip.txt");
+  vocab.save(path);
+  tg::Vocab loaded = tg::Vocab::load(path);
+  CHECK(loaded.to_lines() == vocab.to_lines());
+  CHECK(loaded.id("\n") == vocab.id("\n"));
+  // The file is plain text: one token per line, so the line count is the vocab size.
+  std::ifstream in(path);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  CHECK(lines == vocab.size());
+  fs::remove(path);
+}
+
+TEST_CASE("vocab loading fails without <pad> and <unk> in the first two places") {
+  CHECK_THROWS_WITH_AS(tg::Vocab::load(TG_TEST_DIR "/data/text/vocab_no_specials.txt"),
+                       doctest::Contains("vocab_no_specials.txt:1: expected '<pad>'"), tg::Error);
+  CHECK_THROWS_WITH_AS(tg::Vocab::from_lines({"<pad>", "hello"}, "ckpt"),
+                       doctest::Contains("ckpt:2: expected '<unk>'"), tg::Error);
+  CHECK_THROWS_WITH_AS(tg::Vocab::from_lines({"<pad>"}, "ckpt"), doctest::Contains("ckpt"), tg::Error);
+}
+
+TEST_CASE("vocab loading fails on a repeated token and on a missing file") {
+  CHECK_THROWS_WITH_AS(tg::Vocab::from_lines({"<pad>", "<unk>", "a", "b", "a"}, "v.txt"),
+                       doctest::Contains("v.txt:5: token 'a' already appeared at line 3"), tg::Error);
+  CHECK_THROWS_WITH_AS(tg::Vocab::load("no/such/vocab.txt"),
+                       doctest::Contains("cannot open 'no/such/vocab.txt': No such file or directory"),
+                       tg::Error);
+}
+
+TEST_CASE("label set indexes labels in sorted order whatever order they arrive in") {
+  tg::LabelSet labels({"pos", "neg", "pos", "mixed"});
+  CHECK(labels.names() == Tokens{"mixed", "neg", "pos"});
+  CHECK(labels.index("neg") == 1);
+  CHECK(labels.name(2) == "pos");
+  CHECK(tg::LabelSet({"neg", "pos"}).names() == tg::LabelSet({"pos", "neg"}).names());
+}
+
+TEST_CASE("label set sorts integer labels numerically") {
+  tg::LabelSet labels({"10", "2", "1"});
+  CHECK(labels.names() == Tokens{"1", "2", "10"});
+  // Mixed labels fall back to string order.
+  CHECK(tg::LabelSet({"10", "2", "x"}).names() == Tokens{"10", "2", "x"});
+}
+
+TEST_CASE("label set rejects an unknown label, listing the known ones") {
+  tg::LabelSet labels({"pos", "neg"});
+  CHECK_THROWS_WITH_AS(labels.index("meh"), doctest::Contains("unknown label 'meh', expected one of: neg, pos"),
+                       tg::Error);
+  CHECK_THROWS_AS(labels.name(2), tg::Error);
+}
+
+TEST_CASE("label set round-trips through lines and rejects unsorted lines") {
+  tg::LabelSet labels({"b", "a", "c"});
+  CHECK(tg::LabelSet::from_lines(labels.to_lines()).names() == labels.names());
+  CHECK_THROWS_WITH_AS(tg::LabelSet::from_lines({"b", "a"}, "ckpt"), doctest::Contains("ckpt"), tg::Error);
+}

@@ -1,0 +1,109 @@
+// LSTM(64 -> 256) on B=32, T=64 (batch_first): forward + backward time and GFLOP/s, next to the sgemm
+// rate of the machine on the very matmuls the LSTM does (measured here with one thread), so the overhead
+// of everything that is not a matmul shows as the gap between the two. Compare with PyTorch:
+//   /usr/bin/python3 tools/bench/lstm_torch.py <threads>
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include <string>
+
+#include "core/tapegrad.hpp"
+#include "nn/lstm.hpp"
+#include "tools/bench/bench.hpp"
+
+namespace tg::bench {
+
+namespace {
+
+constexpr int64_t kBatch = 32, kSteps = 64, kInput = 64, kHidden = 256, kGates = 4 * kHidden;
+
+// One sgemm shape, C[m, n] = op(A) op(B), as the LSTM calls it, and how often one forward+backward calls it.
+struct GemmShape {
+  const char* what;
+  int64_t m, n, k;
+  bool trans_a, trans_b;
+  int64_t calls;
+};
+
+const GemmShape kLstmGemms[] = {
+    {"input projection  X W_ih^T", kBatch * kSteps, kGates, kInput, false, true, 1},
+    {"recurrence   h_{t-1} W_hh^T", kBatch, kGates, kHidden, false, true, kSteps},
+    {"BPTT       dgates_t W_hh", kBatch, kHidden, kGates, false, false, kSteps},
+    {"dW_ih = dGates^T X", kGates, kInput, kBatch * kSteps, true, false, 1},
+    {"dW_hh = dGates^T H_prev", kGates, kHidden, kBatch * kSteps, true, false, 1},
+    {"dX = dGates W_ih", kBatch * kSteps, kInput, kGates, false, false, 1},
+};
+
+double gemm_flops(const GemmShape& g) { return 2.0 * double(g.m) * double(g.n) * double(g.k); }
+
+// Median seconds of one sgemm call of this shape.
+double time_gemm(const BenchOptions& opt, const GemmShape& g) {
+  Tensor a = randn(g.trans_a ? Shape{g.k, g.m} : Shape{g.m, g.k});
+  Tensor b = randn(g.trans_b ? Shape{g.n, g.k} : Shape{g.k, g.n});
+  Tensor c = zeros({g.m, g.n});
+  const int reps = std::max<int>(1, int(2e8 / gemm_flops(g)));  // about 0.2 GFLOP per timed sample
+  double seconds = median_seconds(opt, [&] {
+    for (int r = 0; r < reps; ++r)
+      cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans,
+                  int(g.m), int(g.n), int(g.k), 1.0f, a.f32(), int(g.trans_a ? g.m : g.k), b.f32(),
+                  int(g.trans_b ? g.k : g.n), 1.0f, c.f32(), int(g.n));
+  });
+  return seconds / reps;
+}
+
+}  // namespace
+
+int bench_lstm(const BenchOptions& opt) {
+  manual_seed(0);
+  nn::LSTM lstm(kInput, kHidden);
+  Tensor x = randn({kBatch, kSteps, kInput}).requires_grad_();
+  Tensor grad_output = randn({kBatch, kSteps, kHidden});
+  const double forward_flops = 2.0 * kBatch * kSteps * kGates * (kInput + kHidden);
+  const double total_flops = 3.0 * forward_flops;  // backward: twice the forward's matmuls
+
+  double forward = median_seconds(opt, [&] {
+    NoGradGuard no_grad;
+    lstm.forward(x);
+  });
+  double step = median_seconds(opt, [&] {
+    lstm.zero_grad();
+    x.zero_grad();
+    lstm.forward(x).output.backward(grad_output);
+  });
+
+  // The same matmuls on one thread: the rate a matmul-bound LSTM could reach.
+  set_num_threads(1);
+  fmt::print("OpenBLAS kernels: {}\n", openblas_get_corename());
+  if (std::string(openblas_get_corename()) == "Prescott")
+    fmt::print("  (the SSE3 fallback: this OpenBLAS does not know the CPU; for AVX-512 kernels run with "
+               "OPENBLAS_CORETYPE=SkylakeX, PyTorch too)\n");
+  fmt::print("sgemm, 1 thread, the LSTM's shapes (C[m, n] = A[m, k] B[k, n]):\n");
+  double sgemm_seconds = 0;
+  for (const GemmShape& g : kLstmGemms) {
+    const double seconds = time_gemm(opt, g);
+    sgemm_seconds += seconds * double(g.calls);
+    fmt::print("  {:30} m={:5} n={:5} k={:5}  x{:3}  {:6.1f} GFLOP/s\n", g.what, g.m, g.n, g.k, g.calls,
+               gemm_flops(g) / seconds / 1e9);
+  }
+  const GemmShape square{"large square", 1024, 1024, 1024, false, false, 1};
+  fmt::print("  {:30} m={:5} n={:5} k={:5}        {:6.1f} GFLOP/s\n", square.what, square.m, square.n, square.k,
+             gemm_flops(square) / time_gemm(opt, square) / 1e9);
+  set_num_threads(opt.threads);
+
+  const double sgemm_rate = total_flops / sgemm_seconds;
+  fmt::print("\nlstm: LSTM({} -> {}), B={}, T={}, batch_first, threads={}, median of {} runs\n", kInput, kHidden,
+             kBatch, kSteps, opt.threads, opt.runs);
+  fmt::print("  forward only          {:7.2f} ms        {:6.1f} GFLOP/s\n", forward * 1e3,
+             forward_flops / forward / 1e9);
+  fmt::print("  forward + backward    {:7.2f} ms/step   {:6.1f} GFLOP/s  ({:.2f} GFLOP per step)\n", step * 1e3,
+             total_flops / step / 1e9, total_flops / 1e9);
+  fmt::print("  the same sgemms alone {:7.2f} ms/step   {:6.1f} GFLOP/s  (1 thread)\n", sgemm_seconds * 1e3,
+             sgemm_rate / 1e9);
+  fmt::print("  => {:.0f}% of the single-thread sgemm rate (target: >= 80% with 1 thread; faster with 2 threads "
+             "than with 1)\n",
+             100.0 * (total_flops / step) / sgemm_rate);
+  fmt::print("  compare: /usr/bin/python3 tools/bench/lstm_torch.py {}\n", opt.threads);
+  return 0;
+}
+
+}  // namespace tg::bench

@@ -1,0 +1,58 @@
+#pragma once
+// The three subcommands of tg-classify, each a function of its parsed options returning the exit code.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tg::classify {
+
+struct TrainOptions {
+  std::string train_path;
+  std::string valid_path;         // empty: split valid_fraction of the training file off
+  std::string out_path;
+  std::string format = "auto";
+  std::string encoder = "bag";
+  int64_t dim = 64;
+  bool dim_given = false;         // --dim on the command line (else pretrained vectors set it)
+  int64_t hidden = 128;
+  int64_t epochs = 5;
+  int64_t batch_size = 32;
+  double lr = 0;                  // 0: the default of the optimizer and encoder
+  std::string optimizer = "lazy-adam";
+  int64_t min_count = 1;
+  std::string pretrained_path;
+  bool freeze = false;
+  uint64_t seed = 1;
+  int threads = 1;
+  bool resume = false;
+  std::string log_path;
+  std::string plot_path;
+  double valid_fraction = 0.1;
+  std::string tokenizer = "basic";
+  int64_t max_len = 0;
+  int64_t ngrams = 1;
+  double dropout = 0.5;
+};
+
+struct TestOptions {
+  std::string model_path;
+  std::string data_path;
+  std::string format = "auto";
+  int threads = 1;
+};
+
+struct PredictOptions {
+  std::string model_path;
+  std::vector<std::string> texts;  // --text, each one input
+  std::string input_path;          // a file of one text per line, "-" = stdin
+  int64_t k = 1;
+  bool probs = false;
+  bool logits = false;             // debug: the raw logits (for tools/check_torch_load.py)
+  int threads = 1;
+};
+
+int run_train(const TrainOptions& options);
+int run_test(const TestOptions& options);
+int run_predict(const PredictOptions& options);
+
+}  // namespace tg::classify

@@ -1,0 +1,37 @@
+#include "tools/common/cli.hpp"
+
+#include <exception>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace tg {
+
+int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& run) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // prints the help, exit 0
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "error: {} (run with --help for usage)\n", e.what());
+    return 2;
+  }
+  try {
+    return run();
+  } catch (const Error& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "error: out of memory\n");
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+  }
+  return 1;
+}
+
+}  // namespace tg

@@ -1,0 +1,22 @@
+#pragma once
+// The shared main() of every tool: parse the command line with CLI11, run, and turn every failure
+// into one line on stderr and an exit code.
+//
+//   int main(int argc, char** argv) {
+//     CLI::App app{"tg-classify: train and use text classifiers"};
+//     ... add subcommands and options ...
+//     return tg::run_tool(app, argc, argv, [&] { return train->parsed() ? run_train(opt) : ...; });
+//   }
+//
+// Exit codes: 0 success (and --help); 2 a usage error found by CLI11 (unknown flag, missing or
+// malformed value), printed as "error: <CLI11's message> (run with --help for usage)";
+// 1 a tg::Error or other exception thrown by `run`, printed as "error: <message>".
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace tg {
+
+int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& run);
+
+}  // namespace tg
