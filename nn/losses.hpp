@@ -37,7 +37,7 @@ struct CrossEntropyOptions {
   int64_t ignore_index = -100;  // rows with this target add nothing to the loss nor to the count
   double label_smoothing = 0;   // eps in [0, 1]: loss = (1 - eps) * nll + eps * mean_c(-w_c log p_c)
   Reduction reduction = Reduction::mean;
-  Tensor weight = {};           // optional class weights, f32 [C]
+  Tensor weight = {};  // optional class weights, f32 [C]
 };
 
 // Softmax cross entropy, log_softmax fused in. Shapes (C = number of classes):

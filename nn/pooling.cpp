@@ -28,7 +28,8 @@ Steps steps_from_lengths(const char* op, const Tensor& x, const Tensor& lengths,
   const int64_t* len = lengths.i64();
   for (int64_t b = 0; b < s.B; ++b) {
     if (len[b] < 0) fail("{}: length {} at position [{}] is negative", op, len[b], b);
-    if (len[b] > s.T) fail("{}: length {} at position [{}] is greater than T={} of x {}", op, len[b], b, s.T, x.shape());
+    if (len[b] > s.T)
+      fail("{}: length {} at position [{}] is greater than T={} of x {}", op, len[b], b, s.T, x.shape());
     for (int64_t t = 0; t < len[b]; ++t) s.valid[size_t(b * s.T + t)] = 1;
   }
   return s;
@@ -95,13 +96,28 @@ Tensor pool_sum(const char* op, const Tensor& x, const Tensor& lengths_or_mask, 
 // Records the backward of an op whose out[b, d] is x[b, step[b, d], d] (0 where step is -1):
 // dx[b, step[b, d], d] += dy[b, d]
 void record_gather(const char* op, Tensor& y, const Tensor& x, std::vector<int64_t> step) {
-  const int64_t T = x.size(1), D = x.size(2);
-  record(op, y, {x}, [step = std::move(step), T, D](Node& n) {
+  const int64_t B = x.size(0), T = x.size(1), D = x.size(2);
+  record(op, y, {x}, [step = std::move(step), B, T, D](Node& n) {
     const float* dy = n.grad_out();
     float* dx = n.grad_in(0);
-    for (int64_t i = 0; i < int64_t(step.size()); ++i)
-      if (step[size_t(i)] >= 0) dx[((i / D) * T + step[size_t(i)]) * D + i % D] += dy[i];
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t d = 0; d < D; ++d) {
+        const int64_t t = step[size_t(b * D + d)];
+        if (t >= 0) dx[(b * T + t) * D + d] += dy[b * D + d];
+      }
   });
+}
+
+// One step of a running arg-max: best[d], best_step[d] become row[d], t where row[d] is larger or NaN,
+// unless best[d] is NaN already (so the first NaN wins, as in torch.max). Written with comparisons
+// and restrict pointers (the arrays never overlap) so that it vectorizes.
+void take_larger(const float* __restrict row, int64_t t, float* __restrict best, int64_t* __restrict best_step,
+                 int64_t D) {
+  for (int64_t d = 0; d < D; ++d) {
+    const bool take = best[d] == best[d] && !(row[d] <= best[d]);
+    best[d] = take ? row[d] : best[d];
+    best_step[d] = take ? t : best_step[d];
+  }
 }
 
 }  // namespace
@@ -131,12 +147,13 @@ Tensor masked_max(const Tensor& x, const Tensor& lengths_or_mask) {
     for (int64_t t = 0; t < T; ++t) {
       if (!s.valid[size_t(b * T + t)]) continue;
       const float* row = px + (b * T + t) * D;
-      for (int64_t d = 0; d < D; ++d) {
-        const bool take = !seen || row[d] > best[d] || (std::isnan(row[d]) && !std::isnan(best[d]));
-        best[d] = take ? row[d] : best[d];
-        best_step[d] = take ? t : best_step[d];
+      if (seen) {
+        take_larger(row, t, best, best_step, D);
+      } else {
+        std::copy(row, row + D, best);
+        std::fill(best_step, best_step + D, t);
+        seen = true;
       }
-      seen = true;
     }
   }
   record_gather("masked_max", y, x, std::move(step));

@@ -8,13 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${TG_BUILD_DIR:-build}
 
-# Debian 12 packages the build needs (compiler, Meson, and the libraries meson.build asks for).
+# Debian 12 packages the build needs (compiler, Meson, and the libraries meson.build asks for);
+# the demo also trains a character model on Debian's fortune cookies.
 PACKAGES=(g++ meson ninja-build pkg-config cmake libopenblas-dev libfmt-dev doctest-dev
           nlohmann-json3-dev libcli11-dev)
+DEMO_PACKAGES=(fortunes)
 
 install_missing_packages() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return
@@ -34,14 +36,14 @@ configure_and_build() {
 
 case "${1:-}" in
   test)
-    install_missing_packages
+    install_missing_packages "${PACKAGES[@]}"
     configure_and_build
     meson test -C "$BUILD" --print-errorlogs
     ;;
   demo)
-    install_missing_packages
+    install_missing_packages "${PACKAGES[@]}" "${DEMO_PACKAGES[@]}"
     configure_and_build
-    "$BUILD/tools/tour/tg-tour"
+    tools/demo/demo.sh "$BUILD"
     ;;
   *)
     echo "usage: tools/setup.sh test|demo" >&2

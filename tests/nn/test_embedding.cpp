@@ -250,3 +250,18 @@ TEST_CASE("Embedding rejects bad options and tables") {
   CHECK_THROWS_WITH_AS(nn::embedding(zeros({5}), indices({0})),
                        "embedding: the weight must be 2-D [num_embeddings, embedding_dim], got shape [5]", Error);
 }
+
+TEST_CASE("the threaded dense scatter-add equals the serial sparse sum bit for bit") {
+  const int saved_threads = num_threads();
+  set_num_threads(2);
+  manual_seed(17);
+  Tensor table = randn({300, 100});  // D = 100: column blocks [0, 64) and [64, 100)
+  Embedding dense = Embedding::from_pretrained(table.clone().detach(), /*freeze=*/false);
+  Embedding sparse = Embedding::from_pretrained(table.clone().detach(), /*freeze=*/false, {.sparse = true});
+  Tensor ids = randint(300, {40, 20});  // 800 lookups x 100 floats: above the parallel threshold
+  Tensor g = randn({40, 20, 100});
+  dense.forward(ids).backward(g);
+  sparse.forward(ids).backward(g);
+  set_num_threads(saved_threads);
+  CHECK(dense.weight.grad().to_vector() == dense_grad(sparse.weight).to_vector());
+}

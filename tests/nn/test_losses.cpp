@@ -96,15 +96,13 @@ TEST_CASE("cross_entropy matches PyTorch for every reduction, ignore_index and l
   check_fixture_case("cross_entropy_none", [](const Tensor& x, const Tensor& t) {
     return cross_entropy(x, t, {.reduction = Reduction::none});
   });
-  check_fixture_case("cross_entropy_ignore_index", [](const Tensor& x, const Tensor& t) {
-    return cross_entropy(x, t, {.ignore_index = 0});
-  });
+  check_fixture_case("cross_entropy_ignore_index",
+                     [](const Tensor& x, const Tensor& t) { return cross_entropy(x, t, {.ignore_index = 0}); });
   check_fixture_case("cross_entropy_all_ignored_sum", [](const Tensor& x, const Tensor& t) {
     return cross_entropy(x, t, {.ignore_index = 0, .reduction = Reduction::sum});
   });
-  check_fixture_case("cross_entropy_label_smoothing", [](const Tensor& x, const Tensor& t) {
-    return cross_entropy(x, t, {.label_smoothing = 0.1});
-  });
+  check_fixture_case("cross_entropy_label_smoothing",
+                     [](const Tensor& x, const Tensor& t) { return cross_entropy(x, t, {.label_smoothing = 0.1}); });
   check_fixture_case("cross_entropy_label_smoothing_ignore_index", [](const Tensor& x, const Tensor& t) {
     return cross_entropy(x, t, {.ignore_index = 0, .label_smoothing = 0.1});
   });
@@ -145,8 +143,7 @@ TEST_CASE("gradcheck: bce_with_logits for every reduction, with and without pos_
   for (Reduction r : {Reduction::mean, Reduction::sum, Reduction::none}) {
     CAPTURE(int(r));
     expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {}, r); }, {leaf_uniform({3, 4}, -4, 4)});
-    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, pos_weight, r); },
-                     {leaf_uniform({3, 4}, -4, 4)});
+    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, pos_weight, r); }, {leaf_uniform({3, 4}, -4, 4)});
   }
 }
 
@@ -184,8 +181,9 @@ TEST_CASE("gradcheck: nll_loss with ignore_index, class weights and every reduct
   Tensor weight = tensor({0.5, 2, 1, 3, 0.25});
   for (Reduction r : {Reduction::mean, Reduction::sum, Reduction::none}) {
     CAPTURE(int(r));
-    expect_gradcheck([&](auto& v) { return nll_loss(v[0], targets, {.ignore_index = 0, .reduction = r, .weight = weight}); },
-                     {leaf_uniform({6, 5}, -3, 0)});
+    expect_gradcheck(
+        [&](auto& v) { return nll_loss(v[0], targets, {.ignore_index = 0, .reduction = r, .weight = weight}); },
+        {leaf_uniform({6, 5}, -3, 0)});
     expect_gradcheck([&](auto& v) { return nll_loss(v[0], targets, {.reduction = r}); }, {leaf_uniform({6, 5}, -3, 0)});
   }
 }
@@ -207,7 +205,8 @@ TEST_CASE("cross_entropy with class weights and label smoothing equals PyTorch's
         double want = reference_cross_entropy(logits, t, ignore, e, w, r);
         CHECK(cross_entropy(logits, indices(t), {ignore, e, r, weight}).item() == doctest::Approx(want).epsilon(1e-5));
         double want_unweighted = reference_cross_entropy(logits, t, ignore, e, ones, r);
-        CHECK(cross_entropy(logits, indices(t), {ignore, e, r}).item() == doctest::Approx(want_unweighted).epsilon(1e-5));
+        CHECK(cross_entropy(logits, indices(t), {ignore, e, r}).item() ==
+              doctest::Approx(want_unweighted).epsilon(1e-5));
       }
 }
 
@@ -357,10 +356,63 @@ TEST_CASE("bce_with_logits is finite at infinite logits where the loss is, and i
   CHECK(bce_with_logits(tensor({kInf, -kInf}), tensor({1, 0})).item() == 0.0);
 }
 
+TEST_CASE("bce_with_logits is accurate to float precision from logit -80 to 80") {
+  // Against the same formula in double with the standard library's exp and log1p.
+  std::vector<float> xs, ys;
+  for (int i = -160; i <= 160; ++i)
+    for (float y : {0.0f, 0.3f, 1.0f}) {
+      xs.push_back(float(i) * 0.5f + 0.01f * float(i % 7));
+      ys.push_back(y);
+    }
+  const int64_t n = int64_t(xs.size());
+  Tensor x = leaf(tensor(xs));
+  Tensor loss = bce_with_logits(x, tensor(ys), tensor(std::vector<float>(xs.size(), 1.5f)), Reduction::none);
+  loss.backward(ones({n}));
+  auto got = loss.to_vector(), grad = x.grad().to_vector();
+  auto softplus = [](double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z))); };
+  for (int64_t i = 0; i < n; ++i) {
+    const double xi = xs[size_t(i)], yi = ys[size_t(i)], sigmoid = 1 / (1 + std::exp(-xi));
+    const double want = 1.5 * yi * softplus(-xi) + (1 - yi) * softplus(xi);
+    const double want_grad = (1.5 * yi + 1 - yi) * sigmoid - 1.5 * yi;
+    CAPTURE(xi);
+    CAPTURE(yi);
+    CHECK(got[size_t(i)] == doctest::Approx(want).epsilon(2e-6).scale(0));
+    CHECK(std::fabs(grad[size_t(i)] - want_grad) <= 1e-6 * std::max(1.0, std::fabs(want_grad)));
+  }
+}
+
+TEST_CASE("cross_entropy is accurate to float precision for widely spread logits") {
+  manual_seed(32);
+  const int64_t N = 20, C = 300;
+  Tensor logits = leaf(uniform({N, C}, -60, 60));
+  std::vector<int64_t> t;
+  for (int64_t r = 0; r < N; ++r) t.push_back((r * 37) % C);
+  std::vector<double> ones_w(size_t(C), 1.0);
+  for (double e : {0.0, 0.1}) {
+    CAPTURE(e);
+    double want = reference_cross_entropy(logits, t, -100, e, ones_w, Reduction::sum);
+    CHECK(cross_entropy(logits, indices(t), {.label_smoothing = e, .reduction = Reduction::sum}).item() ==
+          doctest::Approx(want).epsilon(1e-5));
+  }
+  // The gradient of the summed loss is softmax - onehot: compare with softmax in double.
+  cross_entropy(logits, indices(t), {.reduction = Reduction::sum}).backward();
+  auto x = logits.to_vector(), g = logits.grad().to_vector();
+  for (int64_t r = 0; r < N; ++r) {
+    double m = -1e30, z = 0;
+    for (int64_t c = 0; c < C; ++c) m = std::max(m, double(x[size_t(r * C + c)]));
+    for (int64_t c = 0; c < C; ++c) z += std::exp(x[size_t(r * C + c)] - m);
+    for (int64_t c = 0; c < C; ++c) {
+      const double want = std::exp(x[size_t(r * C + c)] - m) / z - (c == t[size_t(r)] ? 1.0 : 0.0);
+      CHECK(std::fabs(g[size_t(r * C + c)] - want) <= 1e-6);
+    }
+  }
+}
+
 TEST_CASE("nll_loss picks minus the target's log-probability") {
   Tensor log_probs = tensor({-1, -2, -3, -0.5, -1.5, -2.5}, {2, 3});
   CHECK(nll_loss(log_probs, indices({2, 0})).item() == doctest::Approx((3 + 0.5) / 2));
-  CHECK(nll_loss(log_probs, indices({2, 0}), {.weight = tensor({4, 1, 1})}).item() == doctest::Approx((3 + 4 * 0.5) / 5));
+  CHECK(nll_loss(log_probs, indices({2, 0}), {.weight = tensor({4, 1, 1})}).item() ==
+        doctest::Approx((3 + 4 * 0.5) / 5));
   CHECK(nll_loss(log_probs, indices({2, 0}), {.ignore_index = 0, .reduction = Reduction::sum}).item() == 3.0);
 }
 
@@ -419,12 +471,13 @@ TEST_CASE("bce rejects probabilities outside [0, 1] and mismatched shapes") {
                        "bce: probability 1.5 at position [1, 0] is outside [0, 1] (pass logits to bce_with_logits)",
                        Error);
   CHECK_THROWS_WITH_AS(bce(tensor({std::nanf("")}), zeros({1})),
-                       "bce: probability nan at position [0] is outside [0, 1] (pass logits to bce_with_logits)", Error);
+                       "bce: probability nan at position [0] is outside [0, 1] (pass logits to bce_with_logits)",
+                       Error);
   CHECK_THROWS_WITH_AS(bce(zeros({2, 2}), zeros({4})), "bce: probs [2, 2] and targets [4] must have the same shape",
                        Error);
   CHECK_THROWS_WITH_AS(bce_with_logits(zeros({3, 4}), zeros({3, 4}), ones({2, 1, 4})),
                        "bce_with_logits: pos_weight [2, 1, 4] does not broadcast to the input's shape [3, 4]", Error);
-  CHECK_THROWS_WITH_AS(bce_with_logits(zeros({3, 4}), leaf(zeros({3, 4}))),
-                       "bce_with_logits: targets must not require grad (no gradient flows into it); pass targets.detach()",
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      bce_with_logits(zeros({3, 4}), leaf(zeros({3, 4}))),
+      "bce_with_logits: targets must not require grad (no gradient flows into it); pass targets.detach()", Error);
 }

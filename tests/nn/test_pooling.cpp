@@ -25,10 +25,8 @@ struct NamedPool {
   PoolFn fn;
 };
 
-const std::vector<NamedPool> kPools = {{"masked_sum", masked_sum},
-                                       {"masked_mean", masked_mean},
-                                       {"masked_max", masked_max},
-                                       {"last_valid", last_valid}};
+const std::vector<NamedPool> kPools = {
+    {"masked_sum", masked_sum}, {"masked_mean", masked_mean}, {"masked_max", masked_max}, {"last_valid", last_valid}};
 
 Tensor leaf(const Tensor& t) {
   Tensor x = t.detach();

@@ -22,7 +22,7 @@ std::vector<std::string> text_tokens(std::string_view text, const Preprocessing&
   for (size_t n = 2; n <= static_cast<size_t>(preprocessing.ngrams); ++n) {
     for (size_t start = 0; start + n <= words.size(); ++start) {
       std::string gram = words[start];
-      for (size_t k = 1; k < n; ++k) gram += " " + words[start + k];
+      for (size_t k = 1; k < n; ++k) gram.append(" ").append(words[start + k]);
       tokens.push_back(std::move(gram));
     }
   }
@@ -47,7 +47,7 @@ Preprocessing preprocessing_from_json(const nlohmann::json& json, const std::str
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  for (const std::string& name : names) out.append(out.empty() ? "" : ", ").append(name);
   return out;
 }
 
@@ -60,10 +60,10 @@ std::vector<Example> read_dataset(const std::string& path, const std::string& fo
 
 std::vector<EncodedExample> encode_dataset(const std::vector<Example>& examples, const Vocab& vocab,
                                            const LabelSet& labels, const Preprocessing& preprocessing,
-                                           const std::string& source) {
+                                           const std::string& source, const std::string& labels_from) {
   for (const Example& example : examples)
     if (!labels.contains(example.label))
-      fail("{}: label '{}' is not one of the model's labels: {}", source, example.label, join(labels.names()));
+      fail("{}: label '{}' is not one of {}: {}", source, example.label, labels_from, join(labels.names()));
   std::vector<EncodedExample> encoded;
   encoded.reserve(examples.size());
   for (const Example& example : examples)

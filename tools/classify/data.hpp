@@ -36,11 +36,13 @@ nlohmann::json model_config_json(const ClassifierConfig& config, const Preproces
 // format: "auto" (detected from the file) or a format name for parse_format.
 std::vector<Example> read_dataset(const std::string& path, const std::string& format);
 
-// Tokenizes and looks up every example; a label the model does not know is reported with the file:
+// Tokenizes and looks up every example; a label not in `labels` is reported with the file and where
+// the labels come from (`labels_from`: "the model's labels", "the training labels"):
 //   "test.tsv: label 'maybe' is not one of the model's labels: neg, pos".
 std::vector<EncodedExample> encode_dataset(const std::vector<Example>& examples, const Vocab& vocab,
                                            const LabelSet& labels, const Preprocessing& preprocessing,
-                                           const std::string& source);
+                                           const std::string& source,
+                                           const std::string& labels_from = "the model's labels");
 
 // A trained classifier with everything needed to use it.
 struct LoadedClassifier {

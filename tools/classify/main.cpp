@@ -25,20 +25,20 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
       ->check(CLI::IsMember({"bag", "lstm"}))->capture_default_str();
   cmd->add_option_function<int64_t>("--dim", [&o](int64_t d) { o.dim = d; o.dim_given = true; },
                                     "embedding size (default 64, or the --pretrained vectors' size)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--hidden", o.hidden, "LSTM hidden size")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--epochs", o.epochs, "passes over the training data")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--batch", o.batch_size, "examples per step")->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(tg::at_least(1));
+  cmd->add_option("--hidden", o.hidden, "LSTM hidden size")->check(tg::at_least(1))->capture_default_str();
+  cmd->add_option("--epochs", o.epochs, "passes over the training data")->check(tg::at_least(1))->capture_default_str();
+  cmd->add_option("--batch", o.batch_size, "examples per step")->check(tg::at_least(1))->capture_default_str();
   cmd->add_option("--lr", o.lr, "learning rate (default: adam family 3e-3 bag / 2e-3 lstm, sgd 1.0 bag / 0.1 lstm)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1e-9, 1e3));
   cmd->add_option("--optimizer", o.optimizer, "adam, adamw, sgd or lazy-adam (sparse embedding gradients)")
       ->check(CLI::IsMember({"adam", "adamw", "sgd", "lazy-adam"}))->capture_default_str();
   cmd->add_option("--min-count", o.min_count, "keep words seen at least this often")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(tg::at_least(1))->capture_default_str();
   auto* pretrained = cmd->add_option("--pretrained", o.pretrained_path, "word vectors to start the embedding from");
   cmd->add_flag("--freeze", o.freeze, "do not train the pretrained embedding")->needs(pretrained);
   cmd->add_option("--seed", o.seed, "seed of every random draw")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(tg::at_least(1))->capture_default_str();
   cmd->add_flag("--resume", o.resume, "continue from <out>.state.safetensors");
   cmd->add_option("--log", o.log_path, "write a CSV of per-epoch metrics");
   cmd->add_option("--plot", o.plot_path, "write an SVG of the loss and accuracy curves");
@@ -47,7 +47,7 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
   cmd->add_option("--tokenizer", o.tokenizer, "basic (lowercase, split punctuation) or whitespace")
       ->check(CLI::IsMember({"basic", "whitespace"}))->capture_default_str();
   cmd->add_option("--max-len", o.max_len, "keep the first N tokens of each text (0: all)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(tg::at_least(0))->capture_default_str();
   cmd->add_option("--ngrams", o.ngrams, "also use word n-grams up to this length as tokens (fastText's -wordNgrams)")
       ->check(CLI::Range(1, 5))->capture_default_str();
   cmd->add_option("--dropout", o.dropout, "dropout on the sentence vector before fc (training only)")->check(CLI::Range(0.0, 0.95))->capture_default_str();
@@ -59,20 +59,20 @@ CLI::App* add_test(CLI::App& app, TestOptions& o) {
   cmd->add_option("--model", o.model_path, "model file written by train")->required();
   cmd->add_option("--data", o.data_path, "labelled file")->required();
   cmd->add_option("--format", o.format, "data format")->check(CLI::IsMember(kFormats))->capture_default_str();
-  cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(tg::at_least(1))->capture_default_str();
   return cmd;
 }
 
 CLI::App* add_predict(CLI::App& app, PredictOptions& o) {
   auto* cmd = app.add_subcommand("predict", "the top-k labels of each text, one line per input");
   cmd->add_option("--model", o.model_path, "model file written by train")->required();
-  cmd->add_option("--text", o.texts, "a text to classify (may be repeated)");
+  cmd->add_option("--text", o.texts, "a text to classify (may be repeated)")->allow_extra_args(false);
   cmd->add_option("input", o.input_path, "a file with one text per line, - for stdin");
-  cmd->add_option("--k", o.k, "how many labels per line")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--k", o.k, "how many labels per line")->check(tg::at_least(1))->capture_default_str();
   cmd->add_flag("--probs", o.probs, "print fastText-style '__label__pos 0.93' with probabilities");
   cmd->add_flag("--logits", o.logits, "print the raw logits instead (for tools/check_torch_load.py)")
       ->group("");  // hidden: a debugging aid
-  cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(tg::at_least(1))->capture_default_str();
   return cmd;
 }
 

@@ -32,7 +32,7 @@ std::vector<std::string> read_inputs(const PredictOptions& options) {
 
 std::string format_row(const float* values, int64_t count, const char* format) {
   std::string out;
-  for (int64_t i = 0; i < count; ++i) out += (i ? " " : "") + fmt::format(fmt::runtime(format), values[i]);
+  for (int64_t i = 0; i < count; ++i) out.append(i ? " " : "").append(fmt::format(fmt::runtime(format), values[i]));
   return out;
 }
 

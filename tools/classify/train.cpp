@@ -5,6 +5,7 @@
 // state, so --resume continues exactly where an uninterrupted run would be.
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -61,7 +62,7 @@ TrainData prepare_data(const TrainOptions& options, const Preprocessing& preproc
          data.labels.name(0));
   data.train = encode_dataset(train, data.vocab, data.labels, preprocessing, options.train_path);
   std::string valid_source = options.valid_path.empty() ? options.train_path + " (valid split)" : options.valid_path;
-  data.valid = encode_dataset(valid, data.vocab, data.labels, preprocessing, valid_source);
+  data.valid = encode_dataset(valid, data.vocab, data.labels, preprocessing, valid_source, "the training labels");
   return data;
 }
 
@@ -177,6 +178,9 @@ int run_train(const TrainOptions& options) {
   double best_accuracy = -1, seconds_before = 0;
   std::string state_file = state_path(options.out_path);
   if (options.resume) {
+    if (!std::filesystem::exists(state_file))
+      fail("--resume: no training state '{}' (each epoch of a run with --out {} writes it)", state_file,
+           options.out_path);
     state = load_train_state(state_file, model, *optimizer, info);
     default_generator().set_state(state.rng);
     best_accuracy = extra_number(state, "best_valid_acc", -1);

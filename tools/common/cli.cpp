@@ -9,6 +9,17 @@
 
 namespace tg {
 
+CLI::Validator at_least(double min) {
+  return CLI::Validator(
+      [min](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return fmt::format("expected a number, found '{}'", text);
+        if (value < min) return fmt::format("expected a number >= {}, found {}", min, text);
+        return "";
+      },
+      fmt::format("NUMBER >= {}", min));
+}
+
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& run) {
   try {
     app.parse(argc, argv);

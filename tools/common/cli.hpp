@@ -19,4 +19,7 @@ namespace tg {
 
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& run);
 
+// A CLI11 check that a number is at least `min`: "--epochs: expected a number >= 1, found 0".
+CLI::Validator at_least(double min);
+
 }  // namespace tg

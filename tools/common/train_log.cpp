@@ -33,7 +33,7 @@ double parse_value(const std::string& text, const std::string& where) {
 
 std::string join(const std::vector<std::string>& fields) {
   std::string out;
-  for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
+  for (size_t i = 0; i < fields.size(); ++i) out.append(i ? "," : "").append(fields[i]);
   return out;
 }
 
