@@ -89,7 +89,8 @@ static void run_backward(const Tensor& root, const Tensor& seed, bool retain_gra
   NoGradGuard no_grad;  // backward functions never record
   float* g = grad_buffer(r);
   const float* s = seed.f32();
-  for (int64_t i = 0; i < root.numel(); ++i) g[i] += s[i];
+  const int64_t count = root.numel();
+  for (int64_t i = 0; i < count; ++i) g[i] += s[i];
   for (int64_t k = r.node; k >= 0; --k) {
     Node& n = tape.nodes[size_t(k)];
     if (!n.output->grad) continue;
