@@ -137,7 +137,7 @@ void Trainer::resume() {
   check_same_settings(path, settings_, state.extra);
   default_generator().set_state(state.rng);
   step_ = state.step;
-  if (auto it = state.extra.find("seconds"); it != state.extra.end()) seconds_ = std::stod(it->second);
+  if (state.extra.count("seconds")) seconds_ = optim::read_number(state.extra, "seconds");
   note(fmt::format("resuming from {} at step {}", path, step_));
 }
 
