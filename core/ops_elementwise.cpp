@@ -45,7 +45,7 @@ static Tensor binary_forward(const char* op, const Tensor& a, const Tensor& b, F
 // that needs no gradient.
 template <typename GA, typename GB>
 static void binary_backward(Node& n, GA ga, GB gb) {
-  Tensor a = n.input(0), b = n.input(1);
+  const Tensor &a = n.input(0), &b = n.input(1);
   const float *pa = a.f32(), *pb = b.f32(), *dy = n.grad_out();
   float *da = n.grad_in(0), *db = n.grad_in(1);
   const Shape& shape = n.output->shape;

@@ -30,7 +30,7 @@ Tensor sum(const Tensor& x) {
   record("sum", y, {x}, [](Node& n) {
     float* dx = n.grad_in(0);
     const float dy = n.grad_out()[0];
-    for (int64_t i = 0; i < n.inputs[0]->shape.numel(); ++i) dx[i] += dy;
+    for (int64_t i = 0; i < n.inputs[0].shape().numel(); ++i) dx[i] += dy;
   });
   return y;
 }

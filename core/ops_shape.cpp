@@ -26,7 +26,7 @@ Tensor reshape(const Tensor& x, Shape shape) {
   if (infer >= 0 && known != 0 && x.numel() % known == 0) shape[infer] = x.numel() / known;
   if (shape.numel() != x.numel() || (infer >= 0 && shape[infer] < 0))
     fail("reshape: cannot view shape {} ({} elements) as {}", x.shape(), x.numel(), shape);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_impl();
   impl->storage = x.impl()->storage;
   impl->offset = x.impl()->offset;
   impl->shape = shape;
@@ -103,11 +103,11 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
     const float* dy = n.grad_out();
     int64_t at = 0;
     for (size_t j = 0; j < n.inputs.size(); ++j) {
-      const int64_t block = n.inputs[j]->shape[dim] * inner;
+      const int64_t block = n.inputs[j].shape()[dim] * inner;
       if (float* dx = n.grad_in(int(j)))
         for (int64_t o = 0; o < outer; ++o)
           for (int64_t e = 0; e < block; ++e) dx[o * block + e] += dy[o * total * inner + at * inner + e];
-      at += n.inputs[j]->shape[dim];
+      at += n.inputs[j].shape()[dim];
     }
   });
   return y;
@@ -181,7 +181,7 @@ Tensor index_select(const Tensor& table, const Tensor& idx) {
   record("index_select", y, {table, idx}, [row](Node& n) {
     float* dtable = n.grad_in(0);
     const float* dy = n.grad_out();
-    const Tensor idx = n.input(1);
+    const Tensor& idx = n.input(1);
     const int64_t* pi = idx.i64();
     for (int64_t j = 0; j < idx.numel(); ++j)
       for (int64_t e = 0; e < row; ++e) dtable[pi[j] * row + e] += dy[j * row + e];
@@ -209,7 +209,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   record("masked_fill", y, {x, mask}, [](Node& n) {
     float* dx = n.grad_in(0);
     const float* dy = n.grad_out();
-    const Tensor mask = n.input(1);
+    const Tensor& mask = n.input(1);
     detail::broadcast_for_each(n.output->shape, mask.shape(), Shape{}, Shape{}, [&](int64_t o, int64_t im, int64_t, int64_t) {
       if (!truthy(mask, im)) dx[o] += dy[o];
     });
@@ -230,10 +230,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     py[o] = truthy(cond, ic) ? pa[ia] : pb[ib];
   });
   record("where", y, {cond, a, b}, [](Node& n) {
-    const Tensor cond = n.input(0);
+    const Tensor& cond = n.input(0);
     float *da = n.grad_in(1), *db = n.grad_in(2);
     const float* dy = n.grad_out();
-    detail::broadcast_for_each(n.output->shape, cond.shape(), n.inputs[1]->shape, n.inputs[2]->shape,
+    detail::broadcast_for_each(n.output->shape, cond.shape(), n.inputs[1].shape(), n.inputs[2].shape(),
                                [&](int64_t o, int64_t ic, int64_t ia, int64_t ib) {
                                  if (truthy(cond, ic)) {
                                    if (da) da[ia] += dy[o];

@@ -32,7 +32,7 @@ void clear_tape() {
 
 float* grad_buffer(TensorImpl& t) {
   if (!t.grad) {
-    t.grad = zeros(t.shape).impl_ptr();
+    t.grad = zeros(t.shape).take_impl();
   }
   return reinterpret_cast<float*>(t.grad->storage->data) + t.grad->offset;
 }
@@ -42,11 +42,11 @@ const float* Node::grad_out() const {
 }
 
 float* Node::grad_in(int i) {
-  TensorImpl& in = *inputs[size_t(i)];
+  TensorImpl& in = *inputs[size_t(i)].impl();
   return in.requires_grad ? grad_buffer(in) : nullptr;
 }
 
-bool any_requires_grad(std::initializer_list<Tensor> inputs) {
+bool any_requires_grad(TensorRefs inputs) {
   for (const Tensor& t : inputs)
     if (t.defined() && t.requires_grad()) return true;
   return false;
@@ -64,13 +64,12 @@ static void record_node(const char* op, Tensor& output, const Range& inputs, std
   out.epoch = tape.epoch;
   Node& n = tape.nodes.emplace_back();
   n.op = op;
-  n.inputs.reserve(inputs.size());
-  for (const Tensor& t : inputs) n.inputs.push_back(t.impl_ptr());
+  for (const Tensor& t : inputs) n.inputs.push_back(t);
   n.output = output.impl_ptr();
   n.backward = std::move(backward);
 }
 
-void record(const char* op, Tensor& output, std::initializer_list<Tensor> inputs, std::function<void(Node&)> backward) {
+void record(const char* op, Tensor& output, TensorRefs inputs, std::function<void(Node&)> backward) {
   record_node(op, output, inputs, backward);
 }
 void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs, std::function<void(Node&)> backward) {
@@ -139,9 +138,9 @@ std::string to_dot(const Tensor& root) {
     const Node& n = tape.nodes[size_t(t->node)];
     std::string op_id = fmt::format("op{}", t->node);
     out += fmt::format("  {} [shape=box, label=\"{}\"];\n  {} -> {};\n", op_id, n.op, op_id, tensor_id(t));
-    for (const auto& in : n.inputs) {
-      out += fmt::format("  {} -> {};\n", tensor_id(in.get()), op_id);
-      todo.push_back(in.get());
+    for (const Tensor& in : n.inputs) {
+      out += fmt::format("  {} -> {};\n", tensor_id(in.impl()), op_id);
+      todo.push_back(in.impl());
     }
   }
   return out + "}\n";

@@ -20,21 +20,19 @@
 namespace tg {
 
 // The inputs of a node: up to three stored inline (no heap allocation for almost every op),
-// more (concat, stack) in a vector. Used like a std::vector.
+// more (concat, stack) in a vector. Used like a std::vector<Tensor>.
 class InputList {
  public:
-  using Ptr = std::shared_ptr<TensorImpl>;
-  void reserve(size_t) {}
-  void push_back(Ptr p) {
-    if (count_ < kInline) inline_[count_] = std::move(p); else more_.push_back(std::move(p));
+  void push_back(const Tensor& t) {
+    if (count_ < kInline) inline_[count_] = t; else more_.push_back(t);
     ++count_;
   }
   size_t size() const { return count_; }
-  const Ptr& operator[](size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
+  const Tensor& operator[](size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
   struct Iterator {
     const InputList* list;
     size_t i;
-    const Ptr& operator*() const { return (*list)[i]; }
+    const Tensor& operator*() const { return (*list)[i]; }
     Iterator& operator++() { ++i; return *this; }
     bool operator!=(const Iterator& o) const { return i != o.i; }
   };
@@ -43,8 +41,8 @@ class InputList {
 
  private:
   static constexpr size_t kInline = 3;
-  std::array<Ptr, kInline> inline_;
-  std::vector<Ptr> more_;
+  std::array<Tensor, kInline> inline_;
+  std::vector<Tensor> more_;
   size_t count_ = 0;
 };
 
@@ -54,7 +52,7 @@ struct Node {
   std::shared_ptr<TensorImpl> output;
   std::function<void(Node&)> backward;
 
-  Tensor input(int i) const { return Tensor(inputs[i]); }
+  const Tensor& input(int i) const { return inputs[size_t(i)]; }
   Tensor out() const { return Tensor(output); }
   // dL/d(output), f32, output's shape. Set whenever backward runs this node.
   const float* grad_out() const;
@@ -78,11 +76,12 @@ class NoGradGuard {
 
 // Called by every op after computing `output`. Records a node when grad mode is on and any input
 // requires grad (then output.requires_grad() becomes true); otherwise does nothing.
-void record(const char* op, Tensor& output, std::initializer_list<Tensor> inputs,
-            std::function<void(Node&)> backward);
+// (The list holds references: `{a, b}` copies no tensor handle, whose reference counts are atomic.)
+using TensorRefs = std::initializer_list<std::reference_wrapper<const Tensor>>;
+void record(const char* op, Tensor& output, TensorRefs inputs, std::function<void(Node&)> backward);
 void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs,
             std::function<void(Node&)> backward);
-bool any_requires_grad(std::initializer_list<Tensor> inputs);
+bool any_requires_grad(TensorRefs inputs);
 
 // The tape itself, for teaching and for tools: how many nodes it holds; clearing it drops every
 // recorded graph (tensors made before cannot be backpropagated through afterwards).

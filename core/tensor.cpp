@@ -5,6 +5,7 @@
 #include <new>
 
 #include "core/ops.hpp"
+#include "core/pool.hpp"
 #include "core/tape.hpp"
 
 namespace tg {
@@ -107,7 +108,7 @@ void Tensor::zero_grad() {
 }
 
 Tensor Tensor::detach() const {
-  auto d = std::make_shared<TensorImpl>();
+  auto d = make_impl();
   d->storage = impl_->storage;
   d->offset = impl_->offset;
   d->shape = impl_->shape;
@@ -122,14 +123,19 @@ Tensor& Tensor::set_name(std::string name) {
 
 // ---- creation ----
 
+std::shared_ptr<TensorImpl> make_impl() {
+  return std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>{});
+}
+
 Tensor empty(Shape shape, DType dtype) {
   for (int64_t d : shape)
     if (d < 0) fail("empty: shape {} has a negative dimension", shape);
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(size_t(shape.numel()) * dtype_size(dtype));
+  auto impl = make_impl();
+  impl->storage =
+      std::allocate_shared<Storage>(detail::PoolAllocator<Storage>{}, size_t(shape.numel()) * dtype_size(dtype));
   impl->shape = shape;
   impl->dtype = dtype;
-  return Tensor(impl);
+  return Tensor(std::move(impl));
 }
 
 Tensor zeros(Shape shape, DType dtype) {

@@ -57,6 +57,10 @@ struct TensorImpl {
   std::string name;  // optional, shown in to_dot()
 };
 
+// A new, empty TensorImpl (no storage yet), from a per-thread pool (core/pool.hpp): every op makes
+// one, so this is on the tape's hot path.
+std::shared_ptr<TensorImpl> make_impl();
+
 class Tensor {
  public:
   Tensor() = default;  // an undefined tensor (like an empty std::optional)
@@ -119,6 +123,7 @@ class Tensor {
 
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  std::shared_ptr<TensorImpl> take_impl() && { return std::move(impl_); }  // from a temporary, no copy
 
  private:
   std::shared_ptr<TensorImpl> impl_;

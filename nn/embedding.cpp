@@ -147,9 +147,9 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
   const bool sparse = checked.sparse && weight.is_leaf();
   const bool by_freq = checked.scale_grad_by_freq;
   record("embedding", y, {weight, idx}, [dim, padding_idx, sparse, by_freq](Node& node) {
-    TensorImpl& table = *node.inputs[0];
+    TensorImpl& table = *node.inputs[0].impl();
     if (!table.requires_grad) return;
-    const Tensor idx = node.input(1);
+    const Tensor& idx = node.input(1);
     const int64_t n = idx.numel();
     const std::vector<float> scale = by_freq ? inverse_frequency(idx.i64(), n) : std::vector<float>();
     const float* s = by_freq ? scale.data() : nullptr;

@@ -72,7 +72,7 @@ Tensor pad_sequence(const std::vector<Tensor>& seqs, bool batch_first, double pa
     for (int64_t b = 0; b < batch; ++b) {
       float* ds = n.grad_in(int(b));
       if (!ds) continue;
-      for (int64_t t = 0; t < n.inputs[size_t(b)]->shape[0]; ++t) {
+      for (int64_t t = 0; t < n.inputs[size_t(b)].shape()[0]; ++t) {
         const float* src = dy + padded_offset(b, t, batch, steps, row, batch_first);
         for (int64_t e = 0; e < row; ++e) ds[t * row + e] += src[e];
       }

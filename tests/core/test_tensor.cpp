@@ -1,6 +1,9 @@
 // Tensor creation, access, random generation and printing.
 #include <doctest/doctest.h>
 
+#include <thread>
+#include <vector>
+
 #include "core/tapegrad.hpp"
 
 using namespace tg;
@@ -111,4 +114,26 @@ TEST_CASE("set_num_threads sets the thread count and rejects zero") {
   CHECK(num_threads() == 1);
   set_num_threads(before);
   CHECK_THROWS_AS(set_num_threads(0), Error);
+}
+
+// Tensors come from a per-thread pool (core/pool.hpp). A tensor made on one thread and freed on
+// another, and threads that end with blocks in their pool, must keep every tensor's values intact.
+TEST_CASE("tensors made on one thread can be freed on another, and pooled blocks are reused safely") {
+  std::vector<tg::Tensor> made_elsewhere;
+  std::thread maker([&] {
+    for (int i = 0; i < 1000; ++i) made_elsewhere.push_back(tg::full({4}, i));
+    for (int i = 0; i < 1000; ++i) tg::full({4}, -1);  // made and freed here: this thread's pool fills
+  });
+  maker.join();  // its pool is released now; the tensors it handed over live on
+  auto count_intact = [](const std::vector<tg::Tensor>& ts) {
+    int intact = 0;  // ts[i] should hold four copies of i
+    for (size_t i = 0; i < ts.size(); ++i) intact += ts[i].to_vector() == std::vector<float>(4, float(i));
+    return intact;
+  };
+  CHECK(count_intact(made_elsewhere) == 1000);
+  made_elsewhere.clear();  // 1000 blocks freed on this thread
+
+  std::vector<tg::Tensor> reused;
+  for (int i = 0; i < 2000; ++i) reused.push_back(tg::full({4}, i));
+  CHECK(count_intact(reused) == 2000);
 }
