@@ -83,16 +83,6 @@ void note(const std::string& text) {
   std::fflush(stderr);
 }
 
-// OpenBLAS falls back to its SSE3 kernels ("Prescott") on a CPU it does not know, such as a recent Xeon
-// in a VM; naming the core type gets the AVX2 / AVX-512 ones, about 3x faster for this model.
-void hint_blas_core() {
-  if (std::string_view(openblas_get_corename()) != "Prescott") return;
-  const char* core = __builtin_cpu_supports("avx512f") ? "SkylakeX" : __builtin_cpu_supports("avx2") ? "Haswell" : "";
-  if (*core)
-    note(fmt::format("note: OpenBLAS does not know this CPU and uses its SSE3 kernels; "
-                     "run with OPENBLAS_CORETYPE={} for faster ones", core));
-}
-
 class Trainer {
  public:
   explicit Trainer(const TrainArgs& args)
@@ -190,10 +180,10 @@ void Trainer::run() {
   if (!args_.log.empty())
     log_ = args_.resume ? TrainLog::resume(args_.log, kLogColumns, static_cast<double>(step_))
                         : TrainLog(args_.log, kLogColumns);
-  note(fmt::format("{}: {} training and {} held-out characters, {} distinct; {} parameters; {} thread(s)",
+  note(fmt::format("{}: {} training and {} held-out characters, {} distinct; {} parameters; {} thread(s), "
+                   "OpenBLAS {} kernels",
                    args_.text, data_.train.size(), data_.valid.size(), data_.vocab.size() - 1,
-                   model_.num_parameters(), num_threads()));
-  hint_blas_core();
+                   model_.num_parameters(), num_threads(), openblas_get_corename()));
 
   std::string label = step_ > 0 ? fmt::format("train from step {}", step_) : "train";
   Progress progress(label, std::max<int64_t>(args_.steps - step_, 0), {.unit = "chars"});

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "tools/common/blas_kernels.hpp"
 
 namespace tg {
 
@@ -21,6 +22,7 @@ CLI::Validator at_least(double min) {
 }
 
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& run) {
+  use_fast_blas_kernels(argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
