@@ -1,6 +1,5 @@
 // safetensors save/load and the atomic file writer under it.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <bit>
 #include <cmath>
@@ -13,38 +12,14 @@
 
 #include "core/atomic_file.hpp"
 #include "core/safetensors.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
 
+using tg::test::error_of;
+using tg::test::TempDir;
+
 namespace {
-
-// A fresh directory, removed with everything in it at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / fmt::format("tg-test-safetensors-{}-{}", ::getpid(), counter++);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path)) names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-};
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,6 +14,7 @@
 #include "models/checkpoint.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
+#include "tests/scratch.hpp"
 
 namespace {
 
@@ -55,10 +54,6 @@ void train_steps(tg::CharLM& model, tg::optim::Adam& adam, const std::vector<int
     tg::optim::clip_grad_norm(model.parameters(), 5.0);
     adam.step();
   }
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("tg_test_charlm_" + name)).string();
 }
 
 }  // namespace
@@ -251,7 +246,8 @@ TEST_CASE("CharLM checkpoint: saved and loaded, the model gives the same logits 
   tg::manual_seed(9);
   tg::CharVocab vocab = tg::CharVocab::from_text(kText);
   tg::CharLM model(tiny_config(vocab.size()));
-  std::string path = temp_path("roundtrip.safetensors");
+  tg::test::TempDir dir;
+  std::string path = dir.file("roundtrip.safetensors");
   tg::save_model(path, model, {.kind = "charlm", .config = model.config().to_json(), .vocab = vocab.tokens(), .labels = {}});
 
   tg::ModelFile file = tg::read_model_file(path, "charlm");
@@ -259,7 +255,6 @@ TEST_CASE("CharLM checkpoint: saved and loaded, the model gives the same logits 
   tg::manual_seed(10);  // another init, overwritten by the file
   tg::CharLM loaded(tg::CharLMConfig::from_json(file.info.config, path));
   tg::load_parameters(loaded, file);
-  std::remove(path.c_str());
 
   CHECK(loaded_vocab.tokens() == vocab.tokens());
   tg::Tensor tokens = tg::indices(vocab.encode("the cat"), {1, 7});
@@ -276,7 +271,8 @@ TEST_CASE("CharLM: training resumed from a saved state ends bit-identical to an 
   tg::optim::Adam straight_adam(straight.trainable_parameters(), 1e-2);
   train_steps(straight, straight_adam, stream, 20);
 
-  std::string path = temp_path("resume.state.safetensors");
+  tg::test::TempDir dir;
+  std::string path = dir.file("resume.state.safetensors");
   {
     tg::manual_seed(11);
     tg::CharLM first(tg::CharLMConfig::from_json(info.config));
@@ -288,7 +284,6 @@ TEST_CASE("CharLM: training resumed from a saved state ends bit-identical to an 
   tg::CharLM resumed(tg::CharLMConfig::from_json(info.config));
   tg::optim::Adam adam(resumed.trainable_parameters(), 1e-2);
   tg::TrainState state = tg::load_train_state(path, resumed, adam, info);
-  std::remove(path.c_str());
   tg::default_generator().set_state(state.rng);
   CHECK(state.step == 8);
   train_steps(resumed, adam, stream, 12);

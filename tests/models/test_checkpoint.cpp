@@ -1,7 +1,6 @@
 // Model checkpoints and training state: round trips, PyTorch-style contents, load errors, and resuming
 // giving exactly the parameters of an uninterrupted run.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -11,23 +10,14 @@
 #include "models/checkpoint.hpp"
 #include "models/classifier.hpp"
 #include "optim/adam.hpp"
+#include "tests/scratch.hpp"
 
 using namespace tg;
 namespace fs = std::filesystem;
+using tg::test::TempDir;
 
 namespace {
 
-// A fresh directory, removed with everything in it at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / fmt::format("tg-test-checkpoint-{}-{}", ::getpid(), counter++);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 ClassifierConfig small_config(Encoder encoder = Encoder::bag) {
   return {.vocab_size = 10, .num_classes = 3, .dim = 4, .encoder = encoder, .hidden = 5, .dropout = 0.3};

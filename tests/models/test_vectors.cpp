@@ -1,6 +1,5 @@
 // Reading pretrained word vectors and filling an embedding table from them.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -9,22 +8,14 @@
 #include <sstream>
 
 #include "models/vectors.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
+using tg::test::error_of;
 
 namespace {
 
 std::string data_file(const std::string& name) { return std::string(TG_TEST_DIR) + "/data/vectors/" + name; }
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -36,15 +27,11 @@ std::vector<float> row_of(const tg::WordVectors& v, const std::string& word) {
 
 // A word2vec binary file in a fresh temporary directory, removed at the end of the test.
 struct BinaryFile {
-  fs::path dir;
-  std::string path;
+  tg::test::TempDir dir;
+  std::string path = dir.file("vectors.bin");
 
   BinaryFile(const std::vector<std::pair<std::string, std::vector<float>>>& entries, int64_t dim,
              bool newline_after_each = true, size_t cut_bytes = 0) {
-    static int counter = 0;
-    dir = fs::temp_directory_path() / fmt::format("tg-test-vectors-{}-{}", ::getpid(), counter++);
-    fs::create_directories(dir);
-    path = (dir / "vectors.bin").string();
     std::string bytes = fmt::format("{} {}\n", entries.size(), dim);
     for (const auto& [word, values] : entries) {
       bytes += word + " ";
@@ -54,7 +41,6 @@ struct BinaryFile {
     bytes.resize(bytes.size() - cut_bytes);
     std::ofstream(path, std::ios::binary) << bytes;
   }
-  ~BinaryFile() { fs::remove_all(dir); }
 };
 
 }  // namespace

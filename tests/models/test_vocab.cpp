@@ -1,22 +1,17 @@
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <fstream>
 
 #include "core/error.hpp"
 #include "models/vocab.hpp"
+#include "tests/scratch.hpp"
 
-namespace fs = std::filesystem;
 using Tokens = std::vector<std::string>;
 
 namespace {
 
 // "b" 3 times, "a" 2, "c" 2 (first seen after "a"), "d" 1.
 std::vector<Tokens> small_corpus() { return {{"b", "a", "b"}, {"c", "a", "b"}, {"d", "c"}}; }
-
-std::string temp_path(const std::string& name) {
-  return (fs::temp_directory_path() / ("tapegrad_test_vocab_" + name)).string();
-}
 
 }  // namespace
 
@@ -82,7 +77,8 @@ TEST_CASE("vocab survives to_lines/from_lines and save/load, even tokens with ne
   tg::Vocab copy = tg::Vocab::from_lines(vocab.to_lines());
   CHECK(copy.to_lines() == vocab.to_lines());
 
-  std::string path = temp_path("roundtrip.txt");
+  tg::test::TempDir dir;
+  std::string path = dir.file("roundtrip.txt");
   vocab.save(path);
   tg::Vocab loaded = tg::Vocab::load(path);
   CHECK(loaded.to_lines() == vocab.to_lines());
@@ -92,7 +88,6 @@ TEST_CASE("vocab survives to_lines/from_lines and save/load, even tokens with ne
   int lines = 0;
   for (std::string line; std::getline(in, line);) ++lines;
   CHECK(lines == vocab.size());
-  fs::remove(path);
 }
 
 TEST_CASE("vocab loading fails without <pad> and <unk> in the first two places") {
