@@ -3,6 +3,10 @@
 #include <cblas.h>
 #include <omp.h>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "core/error.hpp"
 
 namespace tg {
@@ -14,5 +18,17 @@ void set_num_threads(int n) {
 }
 
 int num_threads() { return omp_get_max_threads(); }
+
+bool set_flush_denormal(bool on) {
+#if defined(__SSE__)
+  constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;  // MXCSR bits
+#pragma omp parallel  // every OpenMP thread has its own MXCSR; this one is among them
+  _mm_setcsr(on ? _mm_getcsr() | kFlushToZero | kDenormalsAreZero : _mm_getcsr() & ~(kFlushToZero | kDenormalsAreZero));
+  return true;
+#else
+  (void)on;
+  return false;
+#endif
+}
 
 }  // namespace tg

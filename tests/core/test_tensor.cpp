@@ -1,6 +1,8 @@
 // Tensor creation, access, random generation and printing.
 #include <doctest/doctest.h>
 
+#include <omp.h>
+
 #include <thread>
 #include <vector>
 
@@ -114,6 +116,23 @@ TEST_CASE("set_num_threads sets the thread count and rejects zero") {
   CHECK(num_threads() == 1);
   set_num_threads(before);
   CHECK_THROWS_AS(set_num_threads(0), Error);
+}
+
+TEST_CASE("set_flush_denormal(true) reads and writes denormals as zero, on every OpenMP thread") {
+  volatile float denormal = 1e-39f, half = 0.5f;  // volatile: computed at run time, not folded
+  REQUIRE(denormal * half > 0.0f);  // the default: gradual underflow
+  if (!set_flush_denormal(true)) return;
+  CHECK(denormal * half == 0.0f);
+  int threads = 0, threads_flushing = 0;
+#pragma omp parallel reduction(+ : threads, threads_flushing)
+  {
+    threads += 1;
+    threads_flushing += denormal * half == 0.0f;
+  }
+  CHECK(threads == omp_get_max_threads());
+  CHECK(threads_flushing == threads);
+  set_flush_denormal(false);
+  CHECK(denormal * half > 0.0f);
 }
 
 // Tensors come from a per-thread pool (core/pool.hpp). A tensor made on one thread and freed on

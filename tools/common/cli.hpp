@@ -1,6 +1,7 @@
 #pragma once
-// The shared main() of every tool: pick OpenBLAS's fast kernels (tools/common/blas_kernels.hpp), parse
-// the command line with CLI11, run, and turn every failure into one line on stderr and an exit code.
+// The shared main() of every tool: pick OpenBLAS's fast kernels (tools/common/blas_kernels.hpp), flush
+// denormals to zero (core/threads.hpp), parse the command line with CLI11, run, and turn every failure
+// into one line on stderr and an exit code.
 //
 //   int main(int argc, char** argv) {
 //     CLI::App app{"tg-classify: train and use text classifiers"};
