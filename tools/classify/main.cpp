@@ -16,7 +16,7 @@ using tg::classify::TrainOptions;
 const std::vector<std::string> kFormats = {"auto", "fasttext", "tsv", "classfiles", "trec", "csv"};
 
 CLI::App* add_train(CLI::App& app, TrainOptions& o) {
-  auto* cmd = app.add_subcommand("train", "train a classifier; keeps the epoch with the best validation accuracy");
+  auto* cmd = app.add_subcommand("train", "train a classifier; keeps the epoch with the best validation accuracy (the latest of ties)");
   cmd->add_option("--train", o.train_path, "labelled training file")->required();
   cmd->add_option("--valid", o.valid_path, "labelled validation file (default: split --valid-frac off --train)");
   cmd->add_option("--out", o.out_path, "the model file to write (safetensors)")->required();
