@@ -1,23 +1,12 @@
 // Matrix products through OpenBLAS. Row-major throughout; leading dims of `a` are flattened, so
 // [B, T, K] x [K, N] is one [B*T, K] x [K, N] sgemm.
-#include <cblas.h>
-
+#include "core/gemm.hpp"
 #include "core/ops.hpp"
 #include "core/tape.hpp"
 
 namespace tg {
 
-// C[M, N] (=|+=) op(A) op(B), row-major, thin wrapper so call sites read like the math.
-static void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, const float* b,
-                 float beta, float* c) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {  // an empty sum: C = beta * C
-    if (beta == 0.0f) std::fill_n(c, m * n, 0.0f);
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
-              int(n), int(k), 1.0f, a, int(trans_a ? m : k), b, int(trans_b ? k : n), beta, c, int(n));
-}
+using detail::gemm;
 
 // y = a b        a: [..., K]  b: [K, N]  y: [..., N]
 // da += dy b^T   db += a^T dy        (a, dy viewed as [M, K] and [M, N] with M = numel(a) / K)

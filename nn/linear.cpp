@@ -1,28 +1,16 @@
 #include "nn/linear.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "core/gemm.hpp"
 #include "core/tape.hpp"
 #include "nn/init.hpp"
 
 namespace tg::nn {
 
-// C[m, n] = op(A) op(B) + beta C, row-major; A is [m, k] (or [k, m] when trans_a), B is [k, n]
-// (or [n, k] when trans_b). Empty products are handled here because BLAS rejects zero leading dims.
-static void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, const float* b,
-                 float beta, float* c) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == 0.0f) std::fill_n(c, m * n, 0.0f);
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
-              int(n), int(k), 1.0f, a, int(trans_a ? m : k), b, int(trans_b ? k : n), beta, c, int(n));
-}
+using detail::gemm;
 
 static void check_linear_args(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   check_defined("linear", x);

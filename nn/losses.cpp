@@ -3,12 +3,12 @@
 #include "nn/losses.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "core/fast_exp.hpp"
 #include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "core/tape.hpp"
@@ -90,23 +90,13 @@ std::vector<float> expand_weight(const char* op, const Tensor& w, const Shape& s
 // ---- exp and log1p the compiler can vectorize ----
 // glibc's expf and log1pf are scalar calls (log1pf is slow); these inline forms use Cephes'
 // polynomials (within ~2 ulp) over the ranges the losses need, so the loss loops become SIMD code.
+// (exp itself is core/fast_exp.hpp, shared with the LSTM.)
 
-// e^x for x <= 0 (NaN stays NaN); 0 below -87, where float would underflow.
+// e^x for x <= 0 (NaN stays NaN); 0 below -87, where float would underflow. fast_exp never sees the
+// NaN: it gets the clamped value, and the NaN is passed through after.
 inline float exp_nonpositive(float x) {
-  const float clamped = x >= -87.0f ? x : -87.0f;
-  // x = n ln2 + r with n = round(x / ln2), |r| <= ln2 / 2. Adding and subtracting 1.5 * 2^23 rounds a
-  // float to the nearest integer (std::floor would block vectorization).
-  const float n = (clamped * 1.44269504f + 12582912.0f) - 12582912.0f;
-  const float r = clamped - n * 0.693359375f + n * 2.12194440e-4f;  // ln2 in two parts, for accuracy
-  float poly = 1.9875691500e-4f;
-  poly = poly * r + 1.3981999507e-3f;
-  poly = poly * r + 8.3334519073e-3f;
-  poly = poly * r + 4.1665795894e-2f;
-  poly = poly * r + 1.6666665459e-1f;
-  poly = poly * r + 5.0000001201e-1f;
-  const float two_to_n = std::bit_cast<float>(int32_t(n + 127.0f) << 23);  // n in [-126, 0]: a normal float
-  const float result = (poly * r * r + r + 1.0f) * two_to_n;
-  return x >= -87.0f ? result : (x < -87.0f ? 0.0f : x);
+  const float e = detail::fast_exp(x >= -87.0f ? x : -87.0f);
+  return x >= -87.0f ? e : (x < -87.0f ? 0.0f : x);
 }
 
 // log(1 + u) for u in [0, 1] (NaN stays NaN).

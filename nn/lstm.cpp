@@ -1,5 +1,5 @@
 // LSTM as one fused tape op per layer and direction. Read in this order:
-//   1. fast_exp / sigmoid / fast_tanh: vectorisable activations;
+//   1. sigmoid / fast_tanh: vectorisable activations, on fast_exp (core/fast_exp.hpp);
 //   2. Steps: which time step of each sequence a direction works on at step s;
 //   3. cell_forward / cell_backward: one step of one row, plain float loops over H;
 //   4. lstm_direction: the whole sequence forward (one big sgemm, then one small sgemm and one gate pass
@@ -8,11 +8,11 @@
 #include "nn/lstm.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <cblas.h>
 #include <cmath>
 #include <cstring>
 
+#include "core/fast_exp.hpp"
+#include "core/gemm.hpp"
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/tape.hpp"
@@ -26,22 +26,7 @@ constexpr int64_t kParallelMin = 1 << 15;
 
 // ---- 1. activations (Cephes' single-precision algorithms, written so the compiler vectorises them) ----
 
-// exp(x) = 2^n exp(r) with x = n ln2 + r, |r| <= ln2 / 2; exp(r) by a degree-6 polynomial, 2^n written
-// straight into the exponent bits. Relative error below 1e-7 on [-87.3, 88.3]; x is clamped to that range.
-inline float fast_exp(float x) {
-  x = std::min(std::max(x, -87.3f), 88.3f);
-  // n = round(x / ln2): adding and subtracting 1.5 * 2^23 rounds to an integer (a floor would not vectorise).
-  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;  // ln2 in two parts, so n * part is exact
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float exp_r = p * r * r + r + 1.0f;
-  return exp_r * std::bit_cast<float>((int32_t(n) + 127) << 23);
-}
+using detail::fast_exp;  // core/fast_exp.hpp
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
 
@@ -59,17 +44,7 @@ inline float fast_tanh(float x) {
   return std::fabs(x) < 0.625f ? near_zero : away;
 }
 
-// C[M, N] (=|+=) op(A) op(B), row-major (as in core/ops_matmul.cpp).
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float beta,
-          float* c) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == 0.0f) std::fill_n(c, m * n, 0.0f);
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
-              int(n), int(k), 1.0f, a, int(trans_a ? m : k), b, int(trans_b ? k : n), beta, c, int(n));
-}
+using detail::gemm;  // core/gemm.hpp
 
 // ---- 2. steps ----
 
