@@ -5,32 +5,10 @@
 set -u
 CHARLM=$1
 DATA=$2
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-FAILURES=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  FAILURES=$((FAILURES + 1))
-}
+source "$(dirname "$0")/lib.sh"
 
 # A small, fast configuration for tiny.txt (3 KB).
 SMALL=(--emb 16 --hidden 32 --seq 16 --batch 8 --lr 1e-2 --threads 1)
-
-# expect_error CODE PATTERN OUTFILE -- COMMAND...: exits with CODE, stderr is one line "error: ..."
-# containing PATTERN, and OUTFILE (if not "-") was not created.
-expect_error() {
-  local code=$1 pattern=$2 outfile=$3
-  shift 4
-  "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  local got=$?
-  local what="'${*:2}'"
-  [ "$got" -eq "$code" ] || fail "$what: exit $got, expected $code"
-  [ "$(wc -l <"$WORK/stderr")" -eq 1 ] || fail "$what: stderr has $(wc -l <"$WORK/stderr") lines, expected 1: $(cat "$WORK/stderr")"
-  grep -q "^error: " "$WORK/stderr" || fail "$what: stderr does not start with 'error: ': $(cat "$WORK/stderr")"
-  grep -qF -- "$pattern" "$WORK/stderr" || fail "$what: stderr lacks '$pattern': $(cat "$WORK/stderr")"
-  if [ "$outfile" != "-" ] && ls "$outfile"* >/dev/null 2>&1; then fail "$what: left $(ls "$outfile"*)"; fi
-}
 
 # ---- train: the loss falls, the model, the state and the log are written ----
 "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/m.safetensors" "${SMALL[@]}" --steps 60 --eval-every 20 \
@@ -112,8 +90,4 @@ expect_error 1 "cannot open" - -- "$CHARLM" eval --model "$MODEL" --text "$WORK/
 "$CHARLM" train --help >/dev/null || fail "train --help: exit $?"
 "$CHARLM" generate --help | grep -q -- "--top-k" || fail "generate --help does not list --top-k"
 
-if [ "$FAILURES" -gt 0 ]; then
-  echo "$FAILURES check(s) failed" >&2
-  exit 1
-fi
-echo "cli-charlm: all checks passed"
+finish cli-charlm

@@ -6,35 +6,12 @@
 set -u
 CLASSIFY=$1
 DATA=$2
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-FAILURES=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  FAILURES=$((FAILURES + 1))
-}
+source "$(dirname "$0")/lib.sh"
 
 TRAIN="$DATA/classify_train.txt"
 VALID="$DATA/classify_valid.txt"
 # A small, fast configuration for 40 training sentences.
 SMALL=(--batch 4 --lr 0.05 --dim 16 --threads 1)
-
-# expect_error CODE PATTERN OUTFILE -- COMMAND...: exits with CODE, stderr is one line "error: ..."
-# containing PATTERN, and OUTFILE (if not "-") was not created, nor anything starting with its name.
-expect_error() {
-  local code=$1 pattern=$2 outfile=$3
-  shift 4
-  "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  local got=$?
-  local what="'${*:2}'"
-  [ "$got" -eq "$code" ] || fail "$what: exit $got, expected $code"
-  [ "$(wc -l <"$WORK/stderr")" -eq 1 ] || fail "$what: stderr has $(wc -l <"$WORK/stderr") lines, expected 1: $(cat "$WORK/stderr")"
-  grep -q "^error: " "$WORK/stderr" || fail "$what: stderr does not start with 'error: ': $(cat "$WORK/stderr")"
-  grep -qF -- "$pattern" "$WORK/stderr" || fail "$what: stderr lacks '$pattern': $(cat "$WORK/stderr")"
-  [ -s "$WORK/stdout" ] && fail "$what: printed to stdout: $(cat "$WORK/stdout")"
-  if [ "$outfile" != "-" ] && ls "$outfile"* >/dev/null 2>&1; then fail "$what: left $(ls "$outfile"*)"; fi
-}
 
 # ---- train: the loss falls; model, state, log and plot are written ----
 MODEL="$WORK/m.safetensors"
@@ -158,8 +135,4 @@ for sub in train test predict; do
   "$CLASSIFY" $sub --help >/dev/null || fail "$sub --help: exit $?"
 done
 
-if [ "$FAILURES" -gt 0 ]; then
-  echo "$FAILURES check(s) failed" >&2
-  exit 1
-fi
-echo "all tg-classify checks passed"
+finish cli-classify

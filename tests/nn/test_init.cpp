@@ -7,23 +7,14 @@
 
 #include "core/tapegrad.hpp"
 #include "nn/init.hpp"
+#include "tests/stats.hpp"
 
 using namespace tg;
 namespace init = tg::nn::init;
 using init::FanMode;
 using init::Nonlinearity;
-
-struct Stats {
-  double mean, std, min, max;
-};
-static Stats stats_of(const Tensor& t) {
-  auto v = t.to_vector();
-  double sum = 0, sum_sq = 0;
-  for (float x : v) sum += x, sum_sq += double(x) * x;
-  const double n = double(v.size()), mean = sum / n;
-  return {mean, std::sqrt(sum_sq / n - mean * mean), *std::min_element(v.begin(), v.end()),
-          *std::max_element(v.begin(), v.end())};
-}
+using test::Stats;
+using test::stats_of;
 
 // Samples from U(-bound, bound): inside the bounds, reaching close to both, mean 0, std bound / sqrt(3).
 static void check_uniform_stats(const Tensor& t, double bound) {

@@ -8,11 +8,14 @@
 #include "core/tapegrad.hpp"
 #include "nn/linear.hpp"
 #include "tests/fixture.hpp"
+#include "tests/stats.hpp"
 
 using namespace tg;
 using nn::Linear;
 using test::check_close;
 using test::Fixture;
+using test::Stats;
+using test::stats_of;
 
 // A fixture case: load weight (and bias), run input forward, backpropagate grad_output.
 static void check_fixture_case(const std::string& name, bool with_bias) {
@@ -79,18 +82,6 @@ TEST_CASE("Linear gradients accumulate over two backward passes") {
   for (size_t i = 0; i < b1.size(); ++i) CHECK(b2[i] == doctest::Approx(2 * b1[i]));
   for (size_t i = 0; i < x1.size(); ++i) CHECK(x2[i] == doctest::Approx(2 * x1[i]));
   CHECK(b1 == std::vector<float>{4, 4});  // d(sum)/db = number of rows
-}
-
-struct Stats {
-  double mean, std, min, max;
-};
-static Stats stats_of(const Tensor& t) {
-  auto v = t.to_vector();
-  double sum = 0, sum_sq = 0;
-  for (float x : v) sum += x, sum_sq += double(x) * x;
-  const double n = double(v.size()), mean = sum / n;
-  return {mean, std::sqrt(sum_sq / n - mean * mean), *std::min_element(v.begin(), v.end()),
-          *std::max_element(v.begin(), v.end())};
 }
 
 TEST_CASE("Linear init draws weight and bias from U(-1/sqrt(in), 1/sqrt(in))") {
