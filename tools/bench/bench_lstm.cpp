@@ -20,14 +20,6 @@ namespace {
 
 constexpr int64_t kBatch = 32, kSteps = 64, kInput = 64, kHidden = 256, kGates = 4 * kHidden;
 
-// One sgemm shape, C[m, n] = op(A) op(B), as the LSTM calls it, and how often one forward+backward calls it.
-struct GemmShape {
-  const char* what;
-  int64_t m, n, k;
-  bool trans_a, trans_b;
-  int64_t calls;
-};
-
 const GemmShape kLstmGemms[] = {
     {"input projection  X W_ih^T", kBatch * kSteps, kGates, kInput, false, true, 1},
     {"recurrence   h_{t-1} W_hh^T", kBatch, kGates, kHidden, false, true, kSteps},
@@ -37,48 +29,11 @@ const GemmShape kLstmGemms[] = {
     {"dX = dGates W_ih", kBatch * kSteps, kInput, kGates, false, false, 1},
 };
 
-double gemm_flops(const GemmShape& g) { return 2.0 * double(g.m) * double(g.n) * double(g.k); }
-
-// Median seconds of one sgemm call of this shape.
-double time_gemm(const BenchOptions& opt, const GemmShape& g) {
-  Tensor a = randn(g.trans_a ? Shape{g.k, g.m} : Shape{g.m, g.k});
-  Tensor b = randn(g.trans_b ? Shape{g.n, g.k} : Shape{g.k, g.n});
-  Tensor c = zeros({g.m, g.n});
-  const int reps = std::max<int>(1, int(2e8 / gemm_flops(g)));  // about 0.2 GFLOP per timed sample
-  double seconds = median_seconds(opt, [&] {
-    for (int r = 0; r < reps; ++r)
-      cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans,
-                  int(g.m), int(g.n), int(g.k), 1.0f, a.f32(), int(g.trans_a ? g.m : g.k), b.f32(),
-                  int(g.trans_b ? g.k : g.n), 1.0f, c.f32(), int(g.n));
-  });
-  return seconds / reps;
-}
-
-// Operands for one sgemm shape, made once and reused (warm in cache, as a plain sgemm benchmark has them).
-struct GemmOperands {
-  GemmShape shape;
-  Tensor a, b, c;
-  explicit GemmOperands(const GemmShape& g)
-      : shape(g), a(randn(g.trans_a ? Shape{g.k, g.m} : Shape{g.m, g.k})),
-        b(randn(g.trans_b ? Shape{g.n, g.k} : Shape{g.k, g.n})), c(zeros({g.m, g.n})) {}
-  void call() {
-    const GemmShape& g = shape;
-    cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans, int(g.m),
-                int(g.n), int(g.k), 1.0f, a.f32(), int(g.trans_a ? g.m : g.k), b.f32(), int(g.trans_b ? g.k : g.n),
-                1.0f, c.f32(), int(g.n));
-  }
-};
-
-double median(std::vector<double> values) {
-  std::nth_element(values.begin(), values.begin() + long(values.size() / 2), values.end());
-  return values[values.size() / 2];
-}
-
 }  // namespace
 
 int bench_lstm(const BenchOptions& opt) {
   manual_seed(0);
-  nn::LSTM lstm(kInput, kHidden);
+  nn::LSTM lstm(kInput, kHidden, {.batch_first = true});
   Tensor x = randn({kBatch, kSteps, kInput}).requires_grad_();
   Tensor grad_output = randn({kBatch, kSteps, kHidden});
   const double forward_flops = 2.0 * kBatch * kSteps * kGates * (kInput + kHidden);
@@ -100,11 +55,6 @@ int bench_lstm(const BenchOptions& opt) {
   // The LSTM step and the same sgemm calls alone, alternated run by run, so that both see the same
   // machine (on a shared host the speed drifts by 20-40% from one minute to the next).
   std::vector<GemmOperands> gemms(std::begin(kLstmGemms), std::end(kLstmGemms));
-  auto seconds_of = [](const std::function<void()>& f) {
-    auto start = std::chrono::steady_clock::now();
-    f();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
   auto lstm_step = [&] {
     set_num_threads(opt.threads);
     lstm.zero_grad();

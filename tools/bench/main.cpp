@@ -1,6 +1,7 @@
 // tg-bench: benchmarks of tapegrad (speed targets are checked here, never in unit tests).
 //   tg-bench tape  [--threads N] [--runs R]   cost of recording ops on the tape
 //   tg-bench lstm  [--threads N] [--runs R]   LSTM(64 -> 256) forward+backward vs. sgemm rate
+//   tg-bench workloads [--threads N] [--only W3,W5] [--json] [--dump DIR]   the README's workload table
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -17,11 +18,23 @@ int main(int argc, char** argv) {
   app.add_option("--runs", opt.runs, "timed runs (the median is reported)")->check(CLI::PositiveNumber);
   auto* tape = app.add_subcommand("tape", "ns per recorded op: 10,000 chained adds on [8] tensors, forward+backward");
   auto* lstm = app.add_subcommand("lstm", "LSTM(64 -> 256), B=32, T=64: forward+backward GFLOP/s vs. sgemm");
+  auto* workloads = app.add_subcommand("workloads", "the walkthrough's workloads W1 ... W6s (tools/bench/compare.sh "
+                                       "runs them next to PyTorch)");
+  tg::bench::WorkloadOptions workload_opt;
+  workloads->add_option("--only", workload_opt.only, "comma-separated workload names, e.g. W3,W5")->delimiter(',');
+  workloads->add_flag("--json", workload_opt.json, "one JSON object a line");
+  workloads->add_option("--dump", workload_opt.dump_dir,
+                        "write each training workload's start and first losses to DIR (for workloads_torch.py --check)")
+      ->check(CLI::ExistingDirectory);
   CLI11_PARSE(app, argc, argv);
   try {
     tg::set_num_threads(opt.threads);
     if (*tape) return tg::bench::bench_tape(opt);
     if (*lstm) return tg::bench::bench_lstm(opt);
+    if (*workloads) {
+      workload_opt.threads = opt.threads;
+      return tg::bench::bench_workloads(workload_opt);
+    }
   } catch (const tg::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
