@@ -3,24 +3,35 @@
 #include <array>
 #include <cstdint>
 
+#include <omp.h>
+
 #include "core/shape.hpp"
 
 namespace tg::detail {
 
-// Loops of at least this many elements run in parallel with OpenMP; smaller ones would lose more
-// to thread start-up than they gain.
+// Loops over at least this many elements run in parallel with OpenMP; smaller ones would lose more
+// to thread start-up than they gain. The one threshold of every kernel in the project.
 constexpr int64_t kParallelMin = 1 << 15;
 
-// f(i) for i in [0, n): in parallel above kParallelMin, else a plain loop. (An OpenMP region with a
-// false `if` clause still costs about a microsecond, which would dominate small ops.)
+// Is a loop over `work` elements worth the threads? At least kParallelMin, and more than one thread.
+inline bool worth_threads(int64_t work) { return work >= kParallelMin && omp_get_max_threads() > 1; }
+
+// f(i) for i in [0, n): on every thread when worth_threads(work), else a plain loop. `work` counts the
+// elements the whole loop touches (n when each i is one element). Branch before OpenMP, never
+// `#pragma omp parallel for if (...)`: a region with a false `if` still costs 1-8 us here, more than a
+// whole small op (it was half of a small LSTM's training step).
 template <typename F>
-void parallel_for(int64_t n, F f) {
-  if (n >= kParallelMin) {
+void parallel_for(int64_t n, int64_t work, F f) {
+  if (worth_threads(work)) {
 #pragma omp parallel for
     for (int64_t i = 0; i < n; ++i) f(i);
   } else {
     for (int64_t i = 0; i < n; ++i) f(i);
   }
+}
+template <typename F>
+void parallel_for(int64_t n, F f) {
+  parallel_for(n, n, f);
 }
 
 // Strides of an operand of shape `in` read as if broadcast to `out` (0 along broadcast dims),

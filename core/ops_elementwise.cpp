@@ -2,6 +2,7 @@
 // input's shape (a broadcast input receives the sum over the dims it was stretched along).
 #include <cmath>
 
+#include "core/fast_math.hpp"
 #include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "core/tape.hpp"
@@ -156,13 +157,13 @@ Tensor pow(const Tensor& x, double exponent) {
   return unary("pow", x, [p](float v) { return std::pow(v, p); },
                [p](float v, float) { return p == 0.0f ? 0.0f : p * std::pow(v, p - 1.0f); });
 }
-// y = tanh x             dx += dy * (1 - y^2)
+// y = tanh x             dx += dy * (1 - y^2)        (tanh and sigmoid: core/fast_math.hpp's, vectorised)
 Tensor tanh(const Tensor& x) {
-  return unary("tanh", x, [](float v) { return std::tanh(v); }, [](float, float y) { return 1.0f - y * y; });
+  return unary("tanh", x, [](float v) { return detail::tanh(v); }, [](float, float y) { return 1.0f - y * y; });
 }
 // y = 1 / (1 + e^-x)     dx += dy * y * (1 - y)
 Tensor sigmoid(const Tensor& x) {
-  return unary("sigmoid", x, [](float v) { return 1.0f / (1.0f + std::exp(-v)); },
+  return unary("sigmoid", x, [](float v) { return detail::sigmoid(v); },
                [](float, float y) { return y * (1.0f - y); });
 }
 // y = max(x, 0)          dx += dy * [x > 0]

@@ -1,12 +1,10 @@
 #include "nn/dropout.hpp"
 
+#include "core/kernels.hpp"
 #include "core/random.hpp"
 #include "core/tape.hpp"
 
 namespace tg::nn {
-
-// Loops over at least this many floats run on all threads.
-constexpr int64_t kParallelMin = 1 << 15;
 
 static void check_probability(const char* op, double p) {
   if (!(p >= 0.0 && p <= 1.0)) fail("{}: the drop probability p must be in [0, 1], got {}", op, p);
@@ -29,15 +27,13 @@ Tensor dropout(const Tensor& x, double p, bool training) {
   Tensor y = empty(x.shape());
   const float* px = x.f32();
   float* py = y.f32();
-#pragma omp parallel for if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) py[i] = px[i] * m[i];
+  detail::parallel_for(n, [&](int64_t i) { py[i] = px[i] * m[i]; });
   record("dropout", y, {x}, [mask](Node& node) {
     float* dx = node.grad_in(0);
     const float* dy = node.grad_out();
     const float* m = mask.f32();
     const int64_t n = mask.numel();
-#pragma omp parallel for if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * m[i];
+    detail::parallel_for(n, [&](int64_t i) { dx[i] += dy[i] * m[i]; });
   });
   return y;
 }

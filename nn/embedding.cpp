@@ -6,6 +6,7 @@
 #include <numeric>
 #include <vector>
 
+#include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "core/sparse_grad.hpp"
 #include "core/tape.hpp"
@@ -13,9 +14,6 @@
 #include "nn/init.hpp"
 
 namespace tg::nn {
-
-// Loops over at least this many floats run on all threads.
-constexpr int64_t kParallelMin = 1 << 15;
 
 // The options checked against a table of num_embeddings rows, with padding_idx made non-negative.
 static EmbeddingOptions checked_options(const char* op, EmbeddingOptions options, int64_t num_embeddings) {
@@ -82,11 +80,10 @@ static std::vector<float> inverse_frequency(const int64_t* idx, int64_t n) {
 static void scatter_add_rows(float* dtable, const float* dy, const int64_t* idx, int64_t n, int64_t dim,
                              int64_t padding_idx, const float* scale) {
   if (dim == 0) return;
-  const int64_t threads = n * dim >= kParallelMin ? num_threads() : 1;
+  const int64_t threads = detail::worth_threads(n * dim) ? num_threads() : 1;
   const int64_t block = std::min(dim, ((dim + threads - 1) / threads + 15) / 16 * 16);
   const int64_t blocks = (dim + block - 1) / block;
-#pragma omp parallel for if (blocks > 1)
-  for (int64_t b = 0; b < blocks; ++b) {
+  auto add_column_block = [&](int64_t b) {
     const int64_t lo = b * block, hi = std::min(dim, lo + block);
     for (int64_t j = 0; j < n; ++j) {
       if (idx[j] == padding_idx) continue;
@@ -95,7 +92,10 @@ static void scatter_add_rows(float* dtable, const float* dy, const int64_t* idx,
       const float* src = dy + j * dim;
       for (int64_t e = lo; e < hi; ++e) dst[e] += s * src[e];
     }
-  }
+  };
+  if (blocks == 1) return add_column_block(0);
+#pragma omp parallel for
+  for (int64_t b = 0; b < blocks; ++b) add_column_block(b);
 }
 
 // The same gradient kept row-sparse: the rows of the non-padding positions and their (scaled) dy rows
@@ -140,8 +140,7 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
   const int64_t* pi = idx.i64();
   float* py = y.f32();
   const int64_t n = idx.numel();
-#pragma omp parallel for if (n * dim >= kParallelMin)
-  for (int64_t j = 0; j < n; ++j) std::memcpy(py + j * dim, table + pi[j] * dim, size_t(dim) * sizeof(float));
+  detail::parallel_for(n, n * dim, [&](int64_t j) { std::memcpy(py + j * dim, table + pi[j] * dim, size_t(dim) * sizeof(float)); });
 
   const int64_t padding_idx = checked.padding_idx.value_or(-1);
   const bool sparse = checked.sparse && weight.is_leaf();

@@ -8,14 +8,12 @@
 #include <type_traits>
 #include <vector>
 
-#include "core/fast_exp.hpp"
+#include "core/fast_math.hpp"
 #include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "core/tape.hpp"
 
 namespace tg::nn {
-
-using detail::kParallelMin;
 
 namespace {
 
@@ -87,43 +85,9 @@ std::vector<float> expand_weight(const char* op, const Tensor& w, const Shape& s
   return out;
 }
 
-// ---- exp and log1p the compiler can vectorize ----
-// glibc's expf and log1pf are scalar calls (log1pf is slow); these inline forms use Cephes'
-// polynomials (within ~2 ulp) over the ranges the losses need, so the loss loops become SIMD code.
-// (exp itself is core/fast_exp.hpp, shared with the LSTM.)
-
-// e^x for x <= 0 (NaN stays NaN); 0 below -87, where float would underflow. fast_exp never sees the
-// NaN: it gets the clamped value, and the NaN is passed through after.
-inline float exp_nonpositive(float x) {
-  const float e = detail::fast_exp(x >= -87.0f ? x : -87.0f);
-  return x >= -87.0f ? e : (x < -87.0f ? 0.0f : x);
-}
-
-// log(1 + u) for u in [0, 1] (NaN stays NaN).
-inline float log1p_unit(float u) {
-  const float w = 1.0f + u;  // in [1, 2]; log w = e ln2 + log(1 + x), x in [-0.29, 0.42]
-  const bool upper = w > 1.41421356f;
-  const float x = upper ? 0.5f * w - 1.0f : w - 1.0f, e = upper ? 1.0f : 0.0f;
-  const float z = x * x;
-  float poly = 7.0376836292e-2f;
-  poly = poly * x - 1.1514610310e-1f;
-  poly = poly * x + 1.1676998740e-1f;
-  poly = poly * x - 1.2420140846e-1f;
-  poly = poly * x + 1.4249322787e-1f;
-  poly = poly * x - 1.6668057665e-1f;
-  poly = poly * x + 2.0000714765e-1f;
-  poly = poly * x - 2.4999993993e-1f;
-  poly = poly * x + 3.3333331174e-1f;
-  const float log_w = x + (poly * x * z - 0.5f * z - e * 2.12194440e-4f) + e * 0.693359375f;
-  // 1 + u was rounded; log w * u / (w - 1) corrects for it (Goldberg), and w == 1 means log1p(u) = u.
-  return w == 1.0f ? u : log_w * (u / (w - 1.0f));
-}
-
-// sigmoid(x), never exp of a large positive number.
-inline float stable_sigmoid(float x) {
-  const float e = exp_nonpositive(-std::fabs(x));
-  return x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
+// exp, log1p and sigmoid: core/fast_math.hpp.
+using detail::exp_nonpositive;
+using detail::log1p_unit;
 
 // log(1 + e^-|x|), the shared part of softplus(x) = max(x, 0) + it and softplus(-x) = max(-x, 0) + it.
 // softplus(+inf) = inf, softplus(-inf) = 0.
@@ -149,19 +113,17 @@ Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Red
   Tensor losses = empty(probs.shape());
   float* l = losses.f32();
   const float* wp = w.data();
-#pragma omp parallel for if (count >= kParallelMin)
-  for (int64_t i = 0; i < count; ++i) {
+  detail::parallel_for(count, [&](int64_t i) {
     const float log_p = std::max(std::log(p[i]), -100.0f), log_q = std::max(std::log1p(-p[i]), -100.0f);
     l[i] = -wp[i] * (y[i] * log_p + (1.0f - y[i]) * log_q);
-  }
+  });
   Tensor loss = reduce(losses, reduction, double(count));
   record("bce", loss, {probs, targets}, [w = std::move(w), reduction, count](Node& n) {
     const float *p = n.input(0).f32(), *y = n.input(1).f32();
     float* dp = n.grad_in(0);
     const std::vector<float> up = upstream(n, reduction, double(count), count);
     const float *g = up.data(), *wp = w.data();
-#pragma omp parallel for if (count >= kParallelMin)
-    for (int64_t i = 0; i < count; ++i) dp[i] += g[i] * (p[i] - y[i]) / std::max((1.0f - p[i]) * p[i], 1e-12f) * wp[i];
+    detail::parallel_for(count, [&](int64_t i) { dp[i] += g[i] * (p[i] - y[i]) / std::max((1.0f - p[i]) * p[i], 1e-12f) * wp[i]; });
   });
   return loss;
 }
@@ -176,23 +138,21 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const Tensor
   Tensor losses = empty(logits.shape());
   float* l = losses.f32();
   const float* pwp = pw.data();
-#pragma omp parallel for if (count >= kParallelMin)
-  for (int64_t i = 0; i < count; ++i) {
+  detail::parallel_for(count, [&](int64_t i) {
     const float tail = softplus_tail(x[i]);
     const float softplus_neg = std::max(-x[i], 0.0f) + tail, softplus_pos = std::max(x[i], 0.0f) + tail;
     l[i] = weighted_term(pwp[i] * y[i], softplus_neg) + weighted_term(1.0f - y[i], softplus_pos);
-  }
+  });
   Tensor loss = reduce(losses, reduction, double(count));
   record("bce_with_logits", loss, {logits, targets}, [pw = std::move(pw), reduction, count](Node& n) {
     const float *x = n.input(0).f32(), *y = n.input(1).f32();
     float* dx = n.grad_in(0);
     const std::vector<float> up = upstream(n, reduction, double(count), count);
     const float *g = up.data(), *pwp = pw.data();
-#pragma omp parallel for if (count >= kParallelMin)
-    for (int64_t i = 0; i < count; ++i) {
+    detail::parallel_for(count, [&](int64_t i) {
       const float positive = pwp[i] * y[i];
-      dx[i] += g[i] * ((positive + 1.0f - y[i]) * stable_sigmoid(x[i]) - positive);
-    }
+      dx[i] += g[i] * ((positive + 1.0f - y[i]) * detail::sigmoid(x[i]) - positive);
+    });
   });
   return loss;
 }
@@ -269,14 +229,13 @@ std::vector<float> class_weights(const Tensor& weight, int64_t classes) {
 template <typename RowFn>
 void for_each_kept_row(const ClassLayout& layout, const int64_t* t, int64_t ignore, RowFn row_fn) {
   const int64_t rows = layout.rows();
-#pragma omp parallel for if (rows * layout.classes >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    if (t[r] == ignore) continue;  // never read: an ignored row may hold anything
+  detail::parallel_for(rows, rows * layout.classes, [&](int64_t r) {
+    if (t[r] == ignore) return;  // never read: an ignored row may hold anything
     if (layout.inner == 1)
       row_fn(r, layout.first(r), std::integral_constant<int64_t, 1>());
     else
       row_fn(r, layout.first(r), layout.inner);
-  }
+  });
 }
 
 // log sum_c e^row[c * stride] over C >= 1 classes, shifted by the row's max so that no exp overflows.

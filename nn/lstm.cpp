@@ -1,18 +1,20 @@
 // LSTM as one fused tape op per layer and direction. Read in this order:
-//   1. sigmoid / fast_tanh: vectorisable activations, on fast_exp (core/fast_exp.hpp);
-//   2. Steps: which time step of each sequence a direction works on at step s;
-//   3. cell_forward / cell_backward: one step of one row, plain float loops over H;
-//   4. lstm_direction: the whole sequence forward (one big sgemm, then one small sgemm and one gate pass
-//      per step) and its backward (BPTT, then every weight gradient as one big sgemm);
-//   5. the LSTM module, which composes lstm_direction over layers and directions.
+//   1. Steps: which time step of each sequence a direction works on at step s, and Packed: where
+//      output, h_n and c_n sit in the op's one result;
+//   2. cell_forward / cell_backward: one step of one row, plain float loops over H (the activations,
+//      sigmoid and tanh, are core/fast_math.hpp's, which vectorise);
+//   3. lstm_direction: the whole sequence forward (one big sgemm, then one small sgemm and one gate pass
+//      per step), then lstm_direction_backward (BPTT, then every weight gradient as one big sgemm);
+//   4. the LSTM module, which composes lstm_direction over layers and directions.
 #include "nn/lstm.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-#include "core/fast_exp.hpp"
+#include "core/fast_math.hpp"
 #include "core/gemm.hpp"
+#include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/tape.hpp"
@@ -21,32 +23,30 @@ namespace tg::nn {
 
 namespace {
 
-// Gate passes over at least this many elements (B * H) run in parallel with OpenMP.
-constexpr int64_t kParallelMin = 1 << 15;
+using detail::gemm;     // core/gemm.hpp
+using detail::sigmoid;  // core/fast_math.hpp
+using detail::tanh;
 
-// ---- 1. activations (Cephes' single-precision algorithms, written so the compiler vectorises them) ----
+// ---- 1. steps and the packed result ----
 
-using detail::fast_exp;  // core/fast_exp.hpp
+// A tape node has one output, so one layer-direction returns its three results packed into one tensor
+// [B, T + 2, H] (or [T + 2, B, H]): along time, steps 0 .. T-1 hold the output h_t (zero where a sequence
+// has ended), then one row of h_n and one of c_n. The module splits them with narrow. Row numbers are in
+// the packed tensor viewed as [rows, H].
+struct Packed {
+  int64_t batch, time_steps;
+  bool batch_first;
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
-
-// tanh(x): an odd polynomial for |x| < 0.625 (where 1 - 2 / (e^2x + 1) would lose relative precision),
-// 1 - 2 / (e^2|x| + 1) with x's sign elsewhere. Relative error below 2e-7.
-inline float fast_tanh(float x) {
-  const float s = x * x;
-  float p = -5.70498872745e-3f;
-  p = p * s + 2.06390887954e-2f;
-  p = p * s - 5.37397155531e-2f;
-  p = p * s + 1.33314422036e-1f;
-  p = p * s - 3.33332819422e-1f;
-  const float near_zero = p * s * x + x;
-  const float away = std::copysign(1.0f - 2.0f / (fast_exp(2.0f * std::fabs(x)) + 1.0f), x);
-  return std::fabs(x) < 0.625f ? near_zero : away;
-}
-
-using detail::gemm;  // core/gemm.hpp
-
-// ---- 2. steps ----
+  Shape shape(int64_t H) const { return batch_first ? Shape{batch, time_steps + 2, H} : Shape{time_steps + 2, batch, H}; }
+  int64_t row(int64_t b, int64_t t) const { return batch_first ? b * (time_steps + 2) + t : t * batch + b; }
+  int64_t output_row(int64_t b, int64_t t) const { return row(b, t); }
+  int64_t h_n_row(int64_t b) const { return row(b, time_steps); }
+  int64_t c_n_row(int64_t b) const { return row(b, time_steps + 1); }
+  // Along the time dim: the output is [0, T), h_n at T, c_n at T + 1.
+  int64_t output_start() const { return 0; }
+  int64_t h_n_index() const { return time_steps; }
+  int64_t c_n_index() const { return time_steps + 1; }
+};
 
 // Both directions run steps s = 0, 1, ..., count - 1 over the whole batch at once. At step s row b
 // works on time step time(b, s): s going forward, lengths[b] - 1 - s going backward (so the reverse
@@ -62,8 +62,7 @@ struct Steps {
   int64_t time(int64_t b, int64_t s) const { return reverse ? lengths[size_t(b)] - 1 - s : s; }
   // Row of (b, t) in x viewed as [B * T, I] (or [T * B, I] when time comes first).
   int64_t x_row(int64_t b, int64_t t) const { return batch_first ? b * time_steps + t : t * batch + b; }
-  // Row of (b, t) in the packed result [B, T + 2, H] (or [T + 2, B, H]).
-  int64_t packed_row(int64_t b, int64_t t) const { return batch_first ? b * (time_steps + 2) + t : t * batch + b; }
+  Packed packed() const { return {batch, time_steps, batch_first}; }
 };
 
 // What the backward of one layer-direction needs, for all steps, allocated once per forward.
@@ -76,7 +75,7 @@ struct Saved {
   Tensor tanh_c;  // [S * B, H]        tanh(c) after each step
 };
 
-// ---- 3. one step of one row ----
+// ---- 2. one step of one row ----
 
 // gi, gf, gg, go: the four H-wide gate slices of one row of gates; the pre-activations in, the
 // activations i, f, g, o out (kept for backward).
@@ -85,10 +84,10 @@ void cell_forward(float* __restrict gi, float* __restrict gf, float* __restrict 
                   const float* __restrict c_prev, float* __restrict c, float* __restrict tanh_c,
                   float* __restrict h, int64_t H) {
   for (int64_t j = 0; j < H; ++j) {
-    const float i = sigmoid(gi[j]), f = sigmoid(gf[j]), g = fast_tanh(gg[j]), o = sigmoid(go[j]);
+    const float i = sigmoid(gi[j]), f = sigmoid(gf[j]), g = tanh(gg[j]), o = sigmoid(go[j]);
     gi[j] = i, gf[j] = f, gg[j] = g, go[j] = o;
     c[j] = f * c_prev[j] + i * g;
-    tanh_c[j] = fast_tanh(c[j]);
+    tanh_c[j] = tanh(c[j]);
     h[j] = o * tanh_c[j];
   }
 }
@@ -121,10 +120,67 @@ void add_column_sums(const float* m, int64_t rows, int64_t cols, float* out) {
     for (int64_t j = 0; j < cols; ++j) out[j] += m[r * cols + j];
 }
 
-// ---- 4. one layer in one direction, one tape node ----
+// ---- 3. one layer in one direction, one tape node ----
+
+void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv);
+
+// One layer in one direction over the whole sequence.
+//   x: [B, T, I] (or [T, B, I])   w_ih: [4H, I]   w_hh: [4H, H]   b_ih, b_hh: [4H]   h0, c0: [B, H]
+// Returns the Packed [B, T + 2, H] (or [T + 2, B, H]) result: output, h_n and c_n.
+Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                      const Tensor& b_hh, const Tensor& h0, const Tensor& c0, const Steps& st) {
+  const int64_t B = st.batch, S = st.count, I = w_ih.size(1), H = w_hh.size(1), G = 4 * H;
+  Saved sv{empty({S * B, I}), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}),
+           empty({S * B, H})};
+
+  // xs: x's rows in step order. gates = xs W_ih^T + b_ih + b_hh for every step in one sgemm.
+  float *xs = sv.xs.f32(), *gates = sv.gates.f32(), *h = sv.h.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32();
+  const float* x_data = x.f32();
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t b = 0; b < B; ++b) {
+      float* to = xs + (s * B + b) * I;
+      if (st.valid(b, s))
+        std::memcpy(to, x_data + st.x_row(b, st.time(b, s)) * I, size_t(I) * sizeof(float));
+      else
+        std::fill_n(to, I, 0.0f);
+    }
+  const float *bias_ih = b_ih.f32(), *bias_hh = b_hh.f32();
+  for (int64_t r = 0; r < S * B; ++r)
+    for (int64_t j = 0; j < G; ++j) gates[r * G + j] = bias_ih[j] + bias_hh[j];
+  gemm(false, true, S * B, G, I, xs, w_ih.f32(), 1.0f, gates);
+
+  // The recurrence: per step one [B, H] x [H, 4H] sgemm, then one pass over the gates.
+  std::memcpy(h, h0.f32(), size_t(B * H) * sizeof(float));
+  std::memcpy(c, c0.f32(), size_t(B * H) * sizeof(float));
+  const Packed pk = st.packed();
+  Tensor packed = zeros(pk.shape(H));
+  float* out = packed.f32();
+  for (int64_t s = 0; s < S; ++s) {
+    float* gates_s = gates + s * B * G;
+    gemm(false, true, B, G, H, h + s * B * H, w_hh.f32(), 1.0f, gates_s);
+    detail::parallel_for(B, B * H, [&](int64_t b) {
+      const int64_t prev = s * B + b, next = (s + 1) * B + b;
+      if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
+        std::memcpy(h + next * H, h + prev * H, size_t(H) * sizeof(float));
+        std::memcpy(c + next * H, c + prev * H, size_t(H) * sizeof(float));
+        return;
+      }
+      float* g = gates_s + b * G;
+      cell_forward(g, g + H, g + 2 * H, g + 3 * H, c + prev * H, c + next * H, tanh_c + prev * H, h + next * H, H);
+      std::memcpy(out + pk.output_row(b, st.time(b, s)) * H, h + next * H, size_t(H) * sizeof(float));
+    });
+  }
+  for (int64_t b = 0; b < B; ++b) {
+    std::memcpy(out + pk.h_n_row(b) * H, h + (S * B + b) * H, size_t(H) * sizeof(float));
+    std::memcpy(out + pk.c_n_row(b) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
+  }
+  record("lstm", packed, {x, w_ih, w_hh, b_ih, b_hh, h0, c0},
+         [st, sv](Node& n) { lstm_direction_backward(n, st, sv); });
+  return packed;
+}
 
 // Backward through every step (BPTT), then each weight gradient as one sgemm over all steps.
-//   inputs: 0 x, 1 w_ih, 2 w_hh, 3 b_ih, 4 b_hh, 5 h0, 6 c0;   output: the packed [.., T + 2, ..] result
+//   inputs: 0 x, 1 w_ih, 2 w_hh, 3 b_ih, 4 b_hh, 5 h0, 6 c0;   output: the Packed result
 //   dgates (step s) -> dh_{s-1} += dgates W_hh
 //   dW_ih += dGates^T Xs   dW_hh += dGates^T H_prev   db_ih, db_hh += column sums of dGates
 //   dXs = dGates W_ih, scattered back to x's rows
@@ -134,24 +190,24 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv) {
   Tensor dgates_buf = empty({S * B, G}), dh_buf = empty({B, H}), dc_buf = empty({B, H}), dbias_buf = zeros({G});
   float *dgates = dgates_buf.f32(), *dh = dh_buf.f32(), *dc = dc_buf.f32(), *dbias = dbias_buf.f32();
   // The state after the last step is what h_n and c_n hold.
+  const Packed pk = st.packed();
   for (int64_t b = 0; b < B; ++b) {
-    std::memcpy(dh + b * H, dpacked + st.packed_row(b, st.time_steps) * H, size_t(H) * sizeof(float));
-    std::memcpy(dc + b * H, dpacked + st.packed_row(b, st.time_steps + 1) * H, size_t(H) * sizeof(float));
+    std::memcpy(dh + b * H, dpacked + pk.h_n_row(b) * H, size_t(H) * sizeof(float));
+    std::memcpy(dc + b * H, dpacked + pk.c_n_row(b) * H, size_t(H) * sizeof(float));
   }
   const float *act = sv.gates.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32(), *w_hh = n.input(2).f32();
   float* dh0 = n.grad_in(5);
   for (int64_t s = S - 1; s >= 0; --s) {
     float* dgates_s = dgates + s * B * G;
-#pragma omp parallel for if (B * H >= kParallelMin)
-    for (int64_t b = 0; b < B; ++b) {
+    detail::parallel_for(B, B * H, [&](int64_t b) {
       const int64_t row = s * B + b;
       if (!st.valid(b, s)) {  // a carried state: no gate took part
         std::fill_n(dgates_s + b * G, G, 0.0f);
-        continue;
+        return;
       }
-      const float* dy = dpacked + st.packed_row(b, st.time(b, s)) * H;
+      const float* dy = dpacked + pk.output_row(b, st.time(b, s)) * H;
       cell_backward(act + row * G, c + row * H, tanh_c + row * H, dy, dh + b * H, dc + b * H, dgates_s + b * G, H);
-    }
+    });
     if (s > 0 || dh0) gemm(false, false, B, H, G, dgates_s, w_hh, 1.0f, dh);
     add_column_sums(dgates_s, B, G, dbias);  // while this step's dgates are still in cache
   }
@@ -178,63 +234,6 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv) {
         for (int64_t j = 0; j < I; ++j) to[j] += from[j];
       }
   }
-}
-
-// One layer in one direction over the whole sequence.
-//   x: [B, T, I] (or [T, B, I])   w_ih: [4H, I]   w_hh: [4H, H]   b_ih, b_hh: [4H]   h0, c0: [B, H]
-// Returns [B, T + 2, H] (or [T + 2, B, H]): time steps 0 .. T-1 hold the output h_t (zero where a
-// sequence has ended), step T holds h_n and step T + 1 holds c_n. (A tape node has one output, so the
-// three results travel packed; the module splits them with narrow.)
-Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
-                      const Tensor& b_hh, const Tensor& h0, const Tensor& c0, const Steps& st) {
-  const int64_t B = st.batch, T = st.time_steps, S = st.count, I = w_ih.size(1), H = w_hh.size(1), G = 4 * H;
-  Saved sv{empty({S * B, I}), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}),
-           empty({S * B, H})};
-
-  // xs: x's rows in step order. gates = xs W_ih^T + b_ih + b_hh for every step in one sgemm.
-  float *xs = sv.xs.f32(), *gates = sv.gates.f32(), *h = sv.h.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32();
-  const float* x_data = x.f32();
-  for (int64_t s = 0; s < S; ++s)
-    for (int64_t b = 0; b < B; ++b) {
-      float* to = xs + (s * B + b) * I;
-      if (st.valid(b, s))
-        std::memcpy(to, x_data + st.x_row(b, st.time(b, s)) * I, size_t(I) * sizeof(float));
-      else
-        std::fill_n(to, I, 0.0f);
-    }
-  const float *bias_ih = b_ih.f32(), *bias_hh = b_hh.f32();
-  for (int64_t r = 0; r < S * B; ++r)
-    for (int64_t j = 0; j < G; ++j) gates[r * G + j] = bias_ih[j] + bias_hh[j];
-  gemm(false, true, S * B, G, I, xs, w_ih.f32(), 1.0f, gates);
-
-  // The recurrence: per step one [B, H] x [H, 4H] sgemm, then one pass over the gates.
-  std::memcpy(h, h0.f32(), size_t(B * H) * sizeof(float));
-  std::memcpy(c, c0.f32(), size_t(B * H) * sizeof(float));
-  Tensor packed = zeros(st.batch_first ? Shape{B, T + 2, H} : Shape{T + 2, B, H});
-  float* out = packed.f32();
-  for (int64_t s = 0; s < S; ++s) {
-    float* gates_s = gates + s * B * G;
-    gemm(false, true, B, G, H, h + s * B * H, w_hh.f32(), 1.0f, gates_s);
-#pragma omp parallel for if (B * H >= kParallelMin)
-    for (int64_t b = 0; b < B; ++b) {
-      const int64_t prev = s * B + b, next = (s + 1) * B + b;
-      if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
-        std::memcpy(h + next * H, h + prev * H, size_t(H) * sizeof(float));
-        std::memcpy(c + next * H, c + prev * H, size_t(H) * sizeof(float));
-        continue;
-      }
-      float* g = gates_s + b * G;
-      cell_forward(g, g + H, g + 2 * H, g + 3 * H, c + prev * H, c + next * H, tanh_c + prev * H, h + next * H, H);
-      std::memcpy(out + st.packed_row(b, st.time(b, s)) * H, h + next * H, size_t(H) * sizeof(float));
-    }
-  }
-  for (int64_t b = 0; b < B; ++b) {
-    std::memcpy(out + st.packed_row(b, T) * H, h + (S * B + b) * H, size_t(H) * sizeof(float));
-    std::memcpy(out + st.packed_row(b, T + 1) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
-  }
-  record("lstm", packed, {x, w_ih, w_hh, b_ih, b_hh, h0, c0},
-         [st, sv](Node& n) { lstm_direction_backward(n, st, sv); });
-  return packed;
 }
 
 // [L * D, B, H] -> the [B, H] slice of layer-direction k (zeros when not given).
@@ -265,7 +264,7 @@ std::vector<int64_t> read_lengths(const Tensor& lengths, int64_t B, int64_t T) {
 
 }  // namespace
 
-// ---- 5. the module ----
+// ---- 4. the module ----
 
 LSTM::LSTM(int64_t input_size, int64_t hidden_size, LSTMOptions options)
     : input_size_(input_size), hidden_size_(hidden_size), options_(options) {
@@ -322,9 +321,10 @@ LSTMOutput LSTM::forward(const Tensor& x, const Tensor& lengths, const Tensor& h
       steps.reverse = dir == 1;
       Tensor packed = lstm_direction(layer_input, w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh,
                                      initial_state(h0, k, B, H), initial_state(c0, k, B, H), steps);
-      outputs.push_back(narrow(packed, int(time_dim), 0, T));
-      h_n.push_back(narrow(packed, int(time_dim), T, 1).reshape({B, H}));
-      c_n.push_back(narrow(packed, int(time_dim), T + 1, 1).reshape({B, H}));
+      const Packed pk = steps.packed();
+      outputs.push_back(narrow(packed, int(time_dim), pk.output_start(), T));
+      h_n.push_back(narrow(packed, int(time_dim), pk.h_n_index(), 1).reshape({B, H}));
+      c_n.push_back(narrow(packed, int(time_dim), pk.c_n_index(), 1).reshape({B, H}));
     }
     layer_input = D == 1 ? outputs[0] : concat(outputs, 2);
   }

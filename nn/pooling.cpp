@@ -12,8 +12,6 @@
 
 namespace tg::nn {
 
-using detail::kParallelMin;
-
 namespace {
 
 // The checked shape of x [B, T, D] and which of its steps are valid: valid[b * T + t] is 1 or 0.
@@ -72,23 +70,22 @@ Tensor pool_sum(const char* op, const Tensor& x, const Tensor& lengths_or_mask, 
   Tensor y = zeros({B, D});
   const float* px = x.f32();
   float* py = y.f32();
-#pragma omp parallel for if (x.numel() >= kParallelMin)
-  for (int64_t b = 0; b < B; ++b) {
+  detail::parallel_for(B, x.numel(), [&](int64_t b) {
     float* out = py + b * D;
     for (int64_t t = 0; t < T; ++t)
       if (s.valid[size_t(b * T + t)])
         for (int64_t d = 0; d < D; ++d) out[d] += px[(b * T + t) * D + d];
     for (int64_t d = 0; d < D; ++d) out[d] *= scale[size_t(b)];
-  }
+  });
   record(op, y, {x}, [s = std::move(s), scale = std::move(scale)](Node& n) {
     const int64_t B = s.B, T = s.T, D = s.D;
     const float* dy = n.grad_out();
     float* dx = n.grad_in(0);
-#pragma omp parallel for if (B * T * D >= kParallelMin)
-    for (int64_t b = 0; b < B; ++b)
+    detail::parallel_for(B, B * T * D, [&](int64_t b) {
       for (int64_t t = 0; t < T; ++t)
         if (s.valid[size_t(b * T + t)])
           for (int64_t d = 0; d < D; ++d) dx[(b * T + t) * D + d] += scale[size_t(b)] * dy[b * D + d];
+    });
   });
   return y;
 }
@@ -139,8 +136,7 @@ Tensor masked_max(const Tensor& x, const Tensor& lengths_or_mask) {
   Tensor y = zeros({B, D});
   float* py = y.f32();
   std::vector<int64_t> step(size_t(B * D), -1);
-#pragma omp parallel for if (x.numel() >= kParallelMin)
-  for (int64_t b = 0; b < B; ++b) {
+  detail::parallel_for(B, x.numel(), [&](int64_t b) {
     float* best = py + b * D;
     int64_t* best_step = step.data() + b * D;
     bool seen = false;  // has row b had a valid step yet?
@@ -155,7 +151,7 @@ Tensor masked_max(const Tensor& x, const Tensor& lengths_or_mask) {
         seen = true;
       }
     }
-  }
+  });
   record_gather("masked_max", y, x, std::move(step));
   return y;
 }

@@ -51,8 +51,7 @@ void Adam::update(size_t index, Tensor& param, ParamState& state) {
   const float bias_correction2_sqrt = float(std::sqrt(1 - std::pow(options_.beta2, t)));
   const float eps = float(options_.eps);
 
-#pragma omp parallel for if (n >= detail::kParallelMin)
-  for (int64_t i = 0; i < n; ++i) {
+  detail::parallel_for(n, [&](int64_t i) {
     if (shrink != 1.f) p[i] = p[i] * shrink;
     const float gi = l2 != 0 ? g[i] + l2 * p[i] : g[i];
     m[i] = m[i] * beta1 + one_minus_beta1 * gi;
@@ -61,7 +60,7 @@ void Adam::update(size_t index, Tensor& param, ParamState& state) {
     if (v_max) second = v_max[i] = std::max(v_max[i], v[i]);
     const float denom = std::sqrt(second) / bias_correction2_sqrt + eps;
     p[i] = p[i] + minus_step_size * m[i] / denom;
-  }
+  });
 }
 
 std::map<std::string, std::string> Adam::hyperparameters() const {

@@ -17,8 +17,7 @@ constexpr int64_t kChunk = 1 << 14;
 static double sum_of_powers(const float* x, int64_t n, double p) {
   const int64_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<double> partial(size_t(chunks), 0.0);
-#pragma omp parallel for if (n >= detail::kParallelMin)
-  for (int64_t c = 0; c < chunks; ++c) {
+  detail::parallel_for(chunks, n, [&](int64_t c) {
     const int64_t begin = c * kChunk, end = std::min(n, begin + kChunk);
     // omp simd lets the sum run in vector lanes: a fixed order for a given build.
     double sum = 0;
@@ -32,7 +31,7 @@ static double sum_of_powers(const float* x, int64_t n, double p) {
       for (int64_t i = begin; i < end; ++i) sum += std::pow(std::fabs(double(x[i])), p);
     }
     partial[size_t(c)] = sum;
-  }
+  });
   double total = 0;
   for (double sum : partial) total += sum;
   return total;
@@ -79,8 +78,7 @@ double grad_norm(const std::vector<Tensor>& params, double norm_type) {
 
 // x: [n] *= scale, in place.
 static void scale_in_place(float* x, int64_t n, float scale) {
-#pragma omp parallel for if (n >= detail::kParallelMin)
-  for (int64_t i = 0; i < n; ++i) x[i] *= scale;
+  detail::parallel_for(n, [&](int64_t i) { x[i] *= scale; });
 }
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type,

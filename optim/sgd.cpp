@@ -36,15 +36,14 @@ void SGD::update(size_t index, Tensor& param, ParamState& state) {
   const bool first = use_momentum && !state.buffers.count("momentum_buffer");
   float* buf = use_momentum ? zero_buffer(state, "momentum_buffer", param).f32() : nullptr;
 
-#pragma omp parallel for if (n >= detail::kParallelMin)
-  for (int64_t i = 0; i < n; ++i) {
+  detail::parallel_for(n, [&](int64_t i) {
     float d = weight_decay != 0 ? g[i] + weight_decay * p[i] : g[i];
     if (use_momentum) {
       buf[i] = first ? d : buf[i] * momentum + keep * d;
       d = nesterov ? d + momentum * buf[i] : buf[i];
     }
     p[i] = p[i] + minus_lr * d;
-  }
+  });
 }
 
 std::map<std::string, std::string> SGD::hyperparameters() const {
