@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "core/buffer_cache.hpp"
 #include "core/ops.hpp"
 #include "core/pool.hpp"
 #include "core/tape.hpp"
@@ -15,18 +16,21 @@ size_t dtype_size(DType dt) { return dt == DType::f32 ? 4 : 8; }
 
 Storage::Storage(size_t n) : bytes(n) {
   // Up to 64 bytes: inside this object. Up to 4 KiB: malloc (16-byte aligned, and much cheaper than
-  // aligned_alloc). Larger: 64-byte aligned for the vector kernels.
+  // aligned_alloc). Larger: 64-byte aligned for the vector kernels, from the buffer cache
+  // (core/buffer_cache.hpp), so a training step does not fault in its large buffers again every time.
   if (n <= sizeof(small)) {
     data = small;
-  } else if (n <= 4096) {
+  } else if (n <= kMallocMax) {
     data = static_cast<std::byte*>(std::malloc(n));
   } else {
-    data = static_cast<std::byte*>(std::aligned_alloc(64, (n + 63) / 64 * 64));
+    data = static_cast<std::byte*>(detail::allocate_buffer(n));
   }
   if (!data) throw std::bad_alloc();
 }
 Storage::~Storage() {
-  if (data != small) std::free(data);
+  if (data == small) return;
+  if (bytes <= kMallocMax) std::free(data);
+  else detail::free_buffer(data, bytes);
 }
 
 // ---- element access ----

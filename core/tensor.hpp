@@ -35,6 +35,7 @@ struct Storage {
   std::byte* data;
   size_t bytes;
   alignas(16) std::byte small[64];
+  static constexpr size_t kMallocMax = 4096;  // larger buffers come from core/buffer_cache.hpp
 };
 
 struct TensorImpl;
