@@ -27,13 +27,13 @@ Tensor dropout(const Tensor& x, double p, bool training) {
   Tensor y = empty(x.shape());
   const float* px = x.f32();
   float* py = y.f32();
-  detail::parallel_for(n, [&](int64_t i) { py[i] = px[i] * m[i]; });
+  detail::parallel_for(n, [=](int64_t i) { py[i] = px[i] * m[i]; });
   record("dropout", y, {x}, [mask](Node& node) {
     float* dx = node.grad_in(0);
     const float* dy = node.grad_out();
     const float* m = mask.f32();
     const int64_t n = mask.numel();
-    detail::parallel_for(n, [&](int64_t i) { dx[i] += dy[i] * m[i]; });
+    detail::parallel_for(n, [=](int64_t i) { dx[i] += dy[i] * m[i]; });
   });
   return y;
 }

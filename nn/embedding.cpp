@@ -140,7 +140,7 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
   const int64_t* pi = idx.i64();
   float* py = y.f32();
   const int64_t n = idx.numel();
-  detail::parallel_for(n, n * dim, [&](int64_t j) { std::memcpy(py + j * dim, table + pi[j] * dim, size_t(dim) * sizeof(float)); });
+  detail::parallel_for(n, n * dim, [=](int64_t j) { std::memcpy(py + j * dim, table + pi[j] * dim, size_t(dim) * sizeof(float)); });
 
   const int64_t padding_idx = checked.padding_idx.value_or(-1);
   const bool sparse = checked.sparse && weight.is_leaf();

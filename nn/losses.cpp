@@ -113,7 +113,7 @@ Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Red
   Tensor losses = empty(probs.shape());
   float* l = losses.f32();
   const float* wp = w.data();
-  detail::parallel_for(count, [&](int64_t i) {
+  detail::parallel_for(count, [=](int64_t i) {
     const float log_p = std::max(std::log(p[i]), -100.0f), log_q = std::max(std::log1p(-p[i]), -100.0f);
     l[i] = -wp[i] * (y[i] * log_p + (1.0f - y[i]) * log_q);
   });
@@ -123,7 +123,7 @@ Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Red
     float* dp = n.grad_in(0);
     const std::vector<float> up = upstream(n, reduction, double(count), count);
     const float *g = up.data(), *wp = w.data();
-    detail::parallel_for(count, [&](int64_t i) { dp[i] += g[i] * (p[i] - y[i]) / std::max((1.0f - p[i]) * p[i], 1e-12f) * wp[i]; });
+    detail::parallel_for(count, [=](int64_t i) { dp[i] += g[i] * (p[i] - y[i]) / std::max((1.0f - p[i]) * p[i], 1e-12f) * wp[i]; });
   });
   return loss;
 }
@@ -138,7 +138,7 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const Tensor
   Tensor losses = empty(logits.shape());
   float* l = losses.f32();
   const float* pwp = pw.data();
-  detail::parallel_for(count, [&](int64_t i) {
+  detail::parallel_for(count, [=](int64_t i) {
     const float tail = softplus_tail(x[i]);
     const float softplus_neg = std::max(-x[i], 0.0f) + tail, softplus_pos = std::max(x[i], 0.0f) + tail;
     l[i] = weighted_term(pwp[i] * y[i], softplus_neg) + weighted_term(1.0f - y[i], softplus_pos);
@@ -149,7 +149,7 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const Tensor
     float* dx = n.grad_in(0);
     const std::vector<float> up = upstream(n, reduction, double(count), count);
     const float *g = up.data(), *pwp = pw.data();
-    detail::parallel_for(count, [&](int64_t i) {
+    detail::parallel_for(count, [=](int64_t i) {
       const float positive = pwp[i] * y[i];
       dx[i] += g[i] * ((positive + 1.0f - y[i]) * detail::sigmoid(x[i]) - positive);
     });

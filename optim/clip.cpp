@@ -78,7 +78,7 @@ double grad_norm(const std::vector<Tensor>& params, double norm_type) {
 
 // x: [n] *= scale, in place.
 static void scale_in_place(float* x, int64_t n, float scale) {
-  detail::parallel_for(n, [&](int64_t i) { x[i] *= scale; });
+  detail::parallel_for(n, [=](int64_t i) { x[i] *= scale; });
 }
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type,

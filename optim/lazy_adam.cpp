@@ -49,7 +49,7 @@ void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
       float(-(lr() * std::sqrt(1 - std::pow(options_.beta2, t)) / (1 - std::pow(options_.beta1, t))));
   const float eps = float(options_.eps);
 
-  detail::parallel_for(present.count, present.count * width, [&](int64_t k) {
+  detail::parallel_for(present.count, present.count * width, [=](int64_t k) {
     const int64_t offset = (present.row_index ? present.row_index[k] : k) * width;
     const float* g = present.values + k * width;
     for (int64_t j = 0; j < width; ++j) {

@@ -36,7 +36,7 @@ void SGD::update(size_t index, Tensor& param, ParamState& state) {
   const bool first = use_momentum && !state.buffers.count("momentum_buffer");
   float* buf = use_momentum ? zero_buffer(state, "momentum_buffer", param).f32() : nullptr;
 
-  detail::parallel_for(n, [&](int64_t i) {
+  detail::parallel_for(n, [=](int64_t i) {
     float d = weight_decay != 0 ? g[i] + weight_decay * p[i] : g[i];
     if (use_momentum) {
       buf[i] = first ? d : buf[i] * momentum + keep * d;
