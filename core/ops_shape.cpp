@@ -60,6 +60,14 @@ Tensor squeeze(const Tensor& x, int dim) {
   return reshape(x, s);
 }
 
+Tensor squeeze(const Tensor& x) {
+  check_defined("squeeze", x);
+  Shape s;
+  for (int64_t d : x.shape())
+    if (d != 1) s.push_back(d);
+  return reshape(x, s);
+}
+
 // y = copy of x      dx += dy
 Tensor Tensor::clone() const {
   check_defined("clone", *this);
@@ -144,6 +152,16 @@ Tensor narrow(const Tensor& x, int dim, int64_t start, int64_t length) {
       for (int64_t e = 0; e < length * inner; ++e) dx[(o * size + start) * inner + e] += dy[o * length * inner + e];
   });
   return y;
+}
+
+// y = x[..., index, ...] (dim removed) = narrow(x, dim, index, 1) without that dim
+Tensor select(const Tensor& x, int dim, int64_t index) {
+  check_defined("select", x);
+  dim = normalize_dim("select", dim, x.shape());
+  const int64_t size = x.size(dim);
+  if (index < -size || index >= size)
+    fail("select: index {} is out of range for dim {} of size {} (shape {})", index, dim, size, x.shape());
+  return squeeze(narrow(x, dim, index < 0 ? index + size : index, 1), dim);
 }
 
 // "[3, 7]": the multi-index of flat element `flat` in `shape`, for error messages.

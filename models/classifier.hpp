@@ -88,7 +88,7 @@ class TextClassifier : public nn::Module {
   const ClassifierConfig& config() const { return config_; }
 
   nn::Embedding embedding;
-  std::unique_ptr<nn::LSTM> lstm;  // null for the bag encoder
+  std::shared_ptr<nn::LSTM> lstm;  // null for the bag encoder
   nn::Linear fc;
 };
 

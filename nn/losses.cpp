@@ -137,7 +137,8 @@ inline float weighted_term(float c, float v) { return c == 0.0f ? 0.0f : c * v; 
 
 // loss_i = -w_i (y_i max(log p_i, -100) + (1 - y_i) max(log(1 - p_i), -100))     p, y: [*]
 // dp_i  += dloss_i * w_i (p_i - y_i) / max(p_i (1 - p_i), 1e-12)
-Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Reduction reduction) {
+Tensor bce(const Tensor& probs, const Tensor& targets, const BceOptions& options) {
+  const Reduction reduction = options.reduction;
   check_pair("bce", probs, "probs", targets);
   const float *p = probs.f32(), *y = targets.f32();
   const int64_t count = probs.numel();
@@ -145,7 +146,7 @@ Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Red
     if (!(p[i] >= 0.0f && p[i] <= 1.0f))
       fail("bce: probability {} at position {} is outside [0, 1] (pass logits to bce_with_logits)", p[i],
            position_of(i, probs.shape()));
-  std::vector<float> w = expand_weight("bce", weight, probs.shape(), "weight");
+  std::vector<float> w = expand_weight("bce", options.weight, probs.shape(), "weight");
   Tensor losses = empty(probs.shape());
   float* l = losses.f32();
   const float* wp = w.data();
@@ -166,34 +167,37 @@ Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Red
   return loss;
 }
 
-// loss_i = pw_i y_i softplus(-x_i) + (1 - y_i) softplus(x_i)                      x, y: [*]
-// dx_i  += dloss_i * ((pw_i y_i + 1 - y_i) sigmoid(x_i) - pw_i y_i)
-Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const Tensor& pos_weight, Reduction reduction) {
+// loss_i = w_i (pw_i y_i softplus(-x_i) + (1 - y_i) softplus(x_i))               x, y: [*]
+// dx_i  += dloss_i * w_i ((pw_i y_i + 1 - y_i) sigmoid(x_i) - pw_i y_i)
+Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const BceWithLogitsOptions& options) {
+  const Reduction reduction = options.reduction;
   check_pair("bce_with_logits", logits, "logits", targets);
-  std::vector<float> pw = expand_weight("bce_with_logits", pos_weight, logits.shape(), "pos_weight");
+  std::vector<float> w = expand_weight("bce_with_logits", options.weight, logits.shape(), "weight");
+  std::vector<float> pw = expand_weight("bce_with_logits", options.pos_weight, logits.shape(), "pos_weight");
   const float *x = logits.f32(), *y = targets.f32();
   const int64_t count = logits.numel();
   Tensor losses = empty(logits.shape());
   float* l = losses.f32();
-  const float* pwp = pw.data();
+  const float *wp = w.data(), *pwp = pw.data();
 #pragma omp parallel for if (count >= kParallelMin)
   for (int64_t i = 0; i < count; ++i) {
     const float tail = softplus_tail(x[i]);
     const float softplus_neg = std::max(-x[i], 0.0f) + tail, softplus_pos = std::max(x[i], 0.0f) + tail;
-    l[i] = weighted_term(pwp[i] * y[i], softplus_neg) + weighted_term(1.0f - y[i], softplus_pos);
+    l[i] = weighted_term(wp[i], weighted_term(pwp[i] * y[i], softplus_neg) + weighted_term(1.0f - y[i], softplus_pos));
   }
   Tensor loss = reduce(losses, reduction, double(count));
-  record("bce_with_logits", loss, {logits, targets}, [pw = std::move(pw), reduction, count](Node& n) {
-    const float *x = n.input(0).f32(), *y = n.input(1).f32();
-    float* dx = n.grad_in(0);
-    const std::vector<float> up = upstream(n, reduction, double(count), count);
-    const float *g = up.data(), *pwp = pw.data();
+  record("bce_with_logits", loss, {logits, targets},
+         [w = std::move(w), pw = std::move(pw), reduction, count](Node& n) {
+           const float *x = n.input(0).f32(), *y = n.input(1).f32();
+           float* dx = n.grad_in(0);
+           const std::vector<float> up = upstream(n, reduction, double(count), count);
+           const float *g = up.data(), *wp = w.data(), *pwp = pw.data();
 #pragma omp parallel for if (count >= kParallelMin)
-    for (int64_t i = 0; i < count; ++i) {
-      const float positive = pwp[i] * y[i];
-      dx[i] += g[i] * ((positive + 1.0f - y[i]) * stable_sigmoid(x[i]) - positive);
-    }
-  });
+           for (int64_t i = 0; i < count; ++i) {
+             const float positive = pwp[i] * y[i];
+             dx[i] += g[i] * wp[i] * ((positive + 1.0f - y[i]) * stable_sigmoid(x[i]) - positive);
+           }
+         });
   return loss;
 }
 

@@ -59,7 +59,7 @@ class LSTM : public Module {
   };
   int64_t input_size_, hidden_size_;
   LSTMOptions options_;
-  std::vector<Weights> weights_;  // [layer * directions + direction]; sized once (the Module keeps pointers)
+  std::vector<Weights> weights_;  // [layer * directions + direction]; the registry holds the same handles
 };
 
 }  // namespace tg::nn

@@ -85,7 +85,7 @@ TEST_CASE("bce_with_logits matches PyTorch at logits of +-30, with and without p
   check_fixture_case("bce_with_logits", [](const Tensor& x, const Tensor& y) { return bce_with_logits(x, y); });
   Tensor pos_weight = Fixture("losses")["bce_with_logits_pos_weight.pos_weight"];
   check_fixture_case("bce_with_logits_pos_weight",
-                     [&](const Tensor& x, const Tensor& y) { return bce_with_logits(x, y, pos_weight); });
+                     [&](const Tensor& x, const Tensor& y) { return bce_with_logits(x, y, {.pos_weight = pos_weight}); });
 }
 
 TEST_CASE("cross_entropy matches PyTorch for every reduction, ignore_index and label_smoothing") {
@@ -131,19 +131,21 @@ TEST_CASE("gradcheck: bce for every reduction, with and without a broadcast weig
   Tensor weight = tensor({0.5, 2, 1, 3});
   for (Reduction r : {Reduction::mean, Reduction::sum, Reduction::none}) {
     CAPTURE(int(r));
-    expect_gradcheck([&](auto& v) { return bce(v[0], y, {}, r); }, {leaf_uniform({3, 4}, 0.1, 0.9)});
-    expect_gradcheck([&](auto& v) { return bce(v[0], y, weight, r); }, {leaf_uniform({3, 4}, 0.1, 0.9)});
+    expect_gradcheck([&](auto& v) { return bce(v[0], y, {.reduction = r}); }, {leaf_uniform({3, 4}, 0.1, 0.9)});
+    expect_gradcheck([&](auto& v) { return bce(v[0], y, {weight, r}); }, {leaf_uniform({3, 4}, 0.1, 0.9)});
   }
 }
 
-TEST_CASE("gradcheck: bce_with_logits for every reduction, with and without pos_weight") {
+TEST_CASE("gradcheck: bce_with_logits for every reduction, with and without weight and pos_weight") {
   manual_seed(22);
   Tensor y = tensor({1, 0, 0, 1, 0, 1, 1, 0, 0.3f, 0.7f, 1, 0}, {3, 4});
-  Tensor pos_weight = tensor({2, 0.5, 1, 3});
+  Tensor pos_weight = tensor({2, 0.5, 1, 3}), weight = tensor({1.5, 0.25, 1, 2}, {1, 4});
   for (Reduction r : {Reduction::mean, Reduction::sum, Reduction::none}) {
     CAPTURE(int(r));
-    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {}, r); }, {leaf_uniform({3, 4}, -4, 4)});
-    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, pos_weight, r); }, {leaf_uniform({3, 4}, -4, 4)});
+    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {.reduction = r}); }, {leaf_uniform({3, 4}, -4, 4)});
+    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {.pos_weight = pos_weight, .reduction = r}); }, {leaf_uniform({3, 4}, -4, 4)});
+    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {.weight = weight, .pos_weight = pos_weight, .reduction = r}); },
+                     {leaf_uniform({3, 4}, -4, 4)});
   }
 }
 
@@ -321,7 +323,7 @@ TEST_CASE("cross_entropy: padded steps with ignored targets change no loss and n
 
 TEST_CASE("bce at p = 0 and 1 costs the clamp value 100 and its gradient is finite") {
   Tensor p = leaf(tensor({0, 1, 0, 1}));
-  Tensor loss = bce(p, tensor({1, 0, 0, 1}), {}, Reduction::none);
+  Tensor loss = bce(p, tensor({1, 0, 0, 1}), {.reduction = Reduction::none});
   CHECK(loss.to_vector() == std::vector<float>{100, 100, 0, 0});
   loss.sum().backward();
   auto g = p.grad().to_vector();
@@ -335,7 +337,7 @@ TEST_CASE("bce with a weight scales each element's loss and gradient") {
   Tensor p = tensor({0.2, 0.6, 0.9, 0.4}, {2, 2});
   Tensor y = tensor({1, 0, 1, 1}, {2, 2});
   Tensor w = tensor({2, 0.5});  // per column
-  auto plain = bce(p, y, {}, Reduction::none).to_vector(), weighted = bce(p, y, w, Reduction::none).to_vector();
+  auto plain = bce(p, y, {.reduction = Reduction::none}).to_vector(), weighted = bce(p, y, {w, Reduction::none}).to_vector();
   for (size_t i = 0; i < 4; ++i) CHECK(weighted[i] == doctest::Approx(plain[i] * (i % 2 == 0 ? 2 : 0.5)));
   CHECK(plain[0] == doctest::Approx(-std::log(0.2)));
   CHECK(plain[1] == doctest::Approx(-std::log(0.4)));
@@ -345,7 +347,7 @@ TEST_CASE("bce_with_logits equals bce of the sigmoid for moderate logits") {
   manual_seed(31);
   Tensor x = uniform({3, 4}, -5, 5);
   Tensor y = tensor({1, 0, 0, 1, 0, 1, 1, 0, 0.3f, 0.7f, 1, 0}, {3, 4});
-  check_close(bce_with_logits(x, y, {}, Reduction::none), bce(sigmoid(x), y, {}, Reduction::none), 1e-4, 1e-5);
+  check_close(bce_with_logits(x, y, {.reduction = Reduction::none}), bce(sigmoid(x), y, {.reduction = Reduction::none}), 1e-4, 1e-5);
 }
 
 TEST_CASE("bce_with_logits is finite at infinite logits where the loss is, and its gradient is never NaN") {
@@ -355,7 +357,7 @@ TEST_CASE("bce_with_logits is finite at infinite logits where the loss is, and i
   for (const Tensor& pw : {Tensor(), pos_weight}) {
     CAPTURE(pw.defined());
     x.zero_grad();
-    Tensor loss = bce_with_logits(x, y, pw, Reduction::none);
+    Tensor loss = bce_with_logits(x, y, {.pos_weight = pw, .reduction = Reduction::none});
     auto l = loss.to_vector();
     CHECK(l[0] == 0.0f);  // right sign, infinitely sure
     CHECK(l[1] == kInf);  // wrong sign, infinitely sure: infinite
@@ -382,7 +384,7 @@ TEST_CASE("bce_with_logits is accurate to float precision from logit -80 to 80")
     }
   const int64_t n = int64_t(xs.size());
   Tensor x = leaf(tensor(xs));
-  Tensor loss = bce_with_logits(x, tensor(ys), tensor(std::vector<float>(xs.size(), 1.5f)), Reduction::none);
+  Tensor loss = bce_with_logits(x, tensor(ys), {.pos_weight = tensor(std::vector<float>(xs.size(), 1.5f)), .reduction = Reduction::none});
   loss.backward(ones({n}));
   auto got = loss.to_vector(), grad = x.grad().to_vector();
   auto softplus = [](double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z))); };
@@ -442,6 +444,17 @@ TEST_CASE("accuracy counts argmax hits and skips ignored targets") {
   CHECK(accuracy(logits, indices({-100, -100, -100, -100})) == 0);
 }
 
+TEST_CASE("bce_with_logits weight scales each element's loss, as PyTorch's weight argument") {
+  manual_seed(40);
+  Tensor x = uniform({2, 3}, -3, 3), y = tensor({1, 0, 1, 0, 0, 1}, {2, 3}), w = tensor({0.5, 2, 0});
+  auto plain = bce_with_logits(x, y, {.reduction = Reduction::none}).to_vector();
+  auto weighted = bce_with_logits(x, y, {.weight = w, .reduction = Reduction::none}).to_vector();
+  for (size_t i = 0; i < plain.size(); ++i) CHECK(weighted[i] == doctest::Approx(plain[i] * w.to_vector()[i % 3]));
+  CHECK(binary_cross_entropy_with_logits(x, y, {.weight = w}).item() ==
+        doctest::Approx(bce_with_logits(x, y, {.weight = w}).item()));
+  CHECK(binary_cross_entropy(sigmoid(x), y).item() == doctest::Approx(bce(sigmoid(x), y).item()));
+}
+
 // ---- errors ----
 
 TEST_CASE("cross_entropy names an out-of-range target, its position and the class count") {
@@ -498,7 +511,7 @@ TEST_CASE("bce rejects probabilities outside [0, 1] and mismatched shapes") {
                        Error);
   CHECK_THROWS_WITH_AS(bce(zeros({2, 2}), zeros({4})), "bce: probs [2, 2] and targets [4] must have the same shape",
                        Error);
-  CHECK_THROWS_WITH_AS(bce_with_logits(zeros({3, 4}), zeros({3, 4}), ones({2, 1, 4})),
+  CHECK_THROWS_WITH_AS(bce_with_logits(zeros({3, 4}), zeros({3, 4}), {.pos_weight = ones({2, 1, 4})}),
                        "bce_with_logits: pos_weight [2, 1, 4] does not broadcast to the input's shape [3, 4]", Error);
   CHECK_THROWS_WITH_AS(
       bce_with_logits(zeros({3, 4}), leaf(zeros({3, 4}))),
