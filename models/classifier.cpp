@@ -103,7 +103,7 @@ TextClassifier::TextClassifier(const ClassifierConfig& config, bool sparse_embed
       fc(sentence_size(config), config.outputs()) {
   register_module("embedding", embedding);
   if (config.encoder == Encoder::lstm) {
-    lstm = std::make_unique<nn::LSTM>(config.dim, config.hidden, nn::LSTMOptions{.num_layers = static_cast<int>(config.layers)});
+    lstm = std::make_unique<nn::LSTM>(config.dim, config.hidden, nn::LSTMOptions{.num_layers = static_cast<int>(config.layers), .batch_first = true});
     register_module("lstm", *lstm);
   }
   register_module("fc", fc);

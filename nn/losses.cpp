@@ -199,32 +199,36 @@ struct ClassLayout {
   int64_t first(int64_t r) const { return (r / inner) * classes * inner + r % inner; }  // class 0 of row r
 };
 
-// Reads the layout from the shapes (see cross_entropy in losses.hpp) or names both shapes.
+// Reads the layout from the shapes, as PyTorch: input [N, C] with targets [N], or [N, C, d1, ...] with
+// targets [N, d1, ...] (classes on dim 1), or [C] with a 0-dim target. Anything else names both shapes.
 ClassLayout class_layout(const char* op, const Tensor& input, const char* input_name, const Tensor& targets) {
   check_defined(op, input);
   check_defined(op, targets);
   check_dtype(op, input, DType::f32);
   check_dtype(op, targets, DType::i64);
   const Shape& s = input.shape();
-  if (s.size() < 2) fail("{}: {} must be [N, C] or have more dims, got {}", op, input_name, s);
-  Shape classes_last = s, classes_dim1 = s;
-  classes_last.erase(s.size() - 1);
-  classes_dim1.erase(1);
   ClassLayout layout;
-  if (s.size() >= 3 && targets.shape() == classes_last) {
-    layout.classes = s.back();
-    layout.outer = classes_last.numel();
-  } else if (targets.shape() == classes_dim1) {
-    layout.outer = s[0];
-    layout.classes = s[1];
-    for (int d = 2; d < s.size(); ++d) layout.inner *= s[d];
-  } else if (s.size() >= 3) {
-    fail("{}: {} {} and targets {} do not match: expected targets {} (classes on dim 1) or {} (classes last)", op,
-         input_name, s, targets.shape(), classes_dim1, classes_last);
-  } else {
-    fail("{}: {} {} and targets {} do not match: expected targets {}", op, input_name, s, targets.shape(),
-         classes_dim1);
+  if (s.size() == 1 && targets.dim() == 0) {  // one example: [C] and its class
+    layout.classes = s[0];
+    return layout;
   }
+  if (s.size() < 2)
+    fail("{}: {} must be [N, C], [N, C, d1, ...] or [C] with a 0-dim target, got {}", op, input_name, s);
+  Shape expected = s;  // the input's shape without the class dim
+  expected.erase(1);
+  if (targets.shape() != expected) {
+    Shape classes_last = s;
+    classes_last.erase(s.size() - 1);
+    const bool looks_classes_last = s.size() >= 3 && targets.shape() == classes_last;
+    fail("{}: {} {} and targets {} do not match: expected targets {} (classes on dim 1, as PyTorch){}", op,
+         input_name, s, targets.shape(), expected,
+         looks_classes_last ? fmt::format("; for classes last, pass {}.reshape({{-1, {}}}) and targets.reshape({{-1}})",
+                                          input_name, s.back())
+                            : "");
+  }
+  layout.outer = s[0];
+  layout.classes = s[1];
+  for (int d = 2; d < s.size(); ++d) layout.inner *= s[d];
   check_constant(op, targets, "targets");
   return layout;
 }

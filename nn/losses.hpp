@@ -40,11 +40,12 @@ struct CrossEntropyOptions {
   Tensor weight = {};  // optional class weights, f32 [C]
 };
 
-// Softmax cross entropy, log_softmax fused in. Shapes (C = number of classes):
-//   logits [N, C]         targets [N]           (PyTorch)
-//   logits [N, C, d...]   targets [N, d...]     (PyTorch: classes on dim 1)
-//   logits [B, T, C]      targets [B, T]        (classes last, as a language model emits them; when
-//                                                T == C this reading wins over the one above)
+// Softmax cross entropy, log_softmax fused in. Shapes as PyTorch (C = number of classes, on dim 1):
+//   logits [N, C]         targets [N]
+//   logits [N, C, d...]   targets [N, d...]
+//   logits [C]            targets []   (one example)
+// Anything else is an error naming both shapes. A language model's [B, T, C] logits go in as
+// logits.reshape({B * T, C}) with targets.reshape({B * T}) (a view: no copy).
 // targets are i64, each in [0, C) or equal to ignore_index. reduction none gives targets' shape.
 // The mean is over non-ignored targets, weighted by weight[target] when class weights are given
 // (PyTorch's weighted mean). If every target is ignored the mean is 0 (PyTorch: NaN) and the

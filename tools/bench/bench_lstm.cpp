@@ -78,7 +78,7 @@ double median(std::vector<double> values) {
 
 int bench_lstm(const BenchOptions& opt) {
   manual_seed(0);
-  nn::LSTM lstm(kInput, kHidden);
+  nn::LSTM lstm(kInput, kHidden, {.batch_first = true});
   Tensor x = randn({kBatch, kSteps, kInput}).requires_grad_();
   Tensor grad_output = randn({kBatch, kSteps, kHidden});
   const double forward_flops = 2.0 * kBatch * kSteps * kGates * (kInput + kHidden);
