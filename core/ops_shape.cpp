@@ -164,17 +164,6 @@ Tensor select(const Tensor& x, int dim, int64_t index) {
   return squeeze(narrow(x, dim, index < 0 ? index + size : index, 1), dim);
 }
 
-// "[3, 7]": the multi-index of flat element `flat` in `shape`, for error messages.
-static std::string position_of(int64_t flat, const Shape& shape) {
-  auto strides = contiguous_strides(shape);
-  std::string out = "[";
-  for (int d = 0; d < shape.size(); ++d) {
-    out += fmt::format("{}{}", d ? ", " : "", flat / strides[d]);
-    flat %= strides[d];
-  }
-  return out + "]";
-}
-
 void check_index_range(const char* op, const Tensor& idx, int64_t bound, const char* bound_name) {
   check_dtype(op, idx, DType::i64);
   const int64_t* p = idx.i64();

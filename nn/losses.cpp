@@ -21,16 +21,6 @@ namespace {
 
 // ---- shared pieces ----
 
-// "[1, 2]": the multi-index of element `flat` of a tensor of `shape`.
-std::string position_of(int64_t flat, const Shape& shape) {
-  std::string out = "]";
-  for (int d = shape.size() - 1; d >= 0; --d) {
-    out = fmt::format("{}{}", d > 0 ? ", " : "", flat % shape[d]) + out;
-    flat /= shape[d];
-  }
-  return "[" + out;
-}
-
 // Targets and weights are constants: no gradient flows into them, so one that needs one is a mistake.
 void check_constant(const char* op, const Tensor& t, const char* what) {
   if (t.defined() && t.requires_grad())
