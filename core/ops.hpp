@@ -3,7 +3,7 @@
 //   ops_elementwise.cpp  add sub mul div neg, scalar forms, exp log sqrt pow tanh sigmoid relu clamp
 //   ops_reduce.cpp       sum mean max softmax log_softmax
 //   ops_matmul.cpp       matmul transpose
-//   ops_shape.cpp        reshape flatten unsqueeze squeeze concat stack narrow index_select masked_fill where
+//   ops_shape.cpp        reshape flatten unsqueeze squeeze concat stack narrow select index_select masked_fill where
 // Shapes follow PyTorch. Binary ops broadcast as NumPy does; the gradient is summed back to each
 // input's shape. A dim may be negative (-1 = last).
 #include <utility>
@@ -71,7 +71,11 @@ Tensor transpose(const Tensor& x);  // 2-D: [M, N] -> [N, M] (a copy)
 Tensor reshape(const Tensor& x, Shape shape);  // shares storage; one dim may be -1
 Tensor flatten(const Tensor& x);
 Tensor unsqueeze(const Tensor& x, int dim);
+Tensor squeeze(const Tensor& x);           // drops every dim of size 1 (a view)
 Tensor squeeze(const Tensor& x, int dim);
+// x[..., index, ...] along dim, that dim removed (PyTorch's x.select(dim, index), e.g. o[:, -1, :] is
+// select(o, 1, -1)). A negative index counts from the end. A copy; dx[..., index, ...] += dy.
+Tensor select(const Tensor& x, int dim, int64_t index);
 Tensor concat(const std::vector<Tensor>& xs, int dim);
 Tensor stack(const std::vector<Tensor>& xs, int dim);
 Tensor narrow(const Tensor& x, int dim, int64_t start, int64_t length);  // a copy

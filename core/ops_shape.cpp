@@ -60,6 +60,14 @@ Tensor squeeze(const Tensor& x, int dim) {
   return reshape(x, s);
 }
 
+Tensor squeeze(const Tensor& x) {
+  check_defined("squeeze", x);
+  Shape s;
+  for (int64_t d : x.shape())
+    if (d != 1) s.push_back(d);
+  return reshape(x, s);
+}
+
 // y = copy of x      dx += dy
 Tensor Tensor::clone() const {
   check_defined("clone", *this);
@@ -146,15 +154,14 @@ Tensor narrow(const Tensor& x, int dim, int64_t start, int64_t length) {
   return y;
 }
 
-// "[3, 7]": the multi-index of flat element `flat` in `shape`, for error messages.
-static std::string position_of(int64_t flat, const Shape& shape) {
-  auto strides = contiguous_strides(shape);
-  std::string out = "[";
-  for (int d = 0; d < shape.size(); ++d) {
-    out += fmt::format("{}{}", d ? ", " : "", flat / strides[d]);
-    flat %= strides[d];
-  }
-  return out + "]";
+// y = x[..., index, ...] (dim removed) = narrow(x, dim, index, 1) without that dim
+Tensor select(const Tensor& x, int dim, int64_t index) {
+  check_defined("select", x);
+  dim = normalize_dim("select", dim, x.shape());
+  const int64_t size = x.size(dim);
+  if (index < -size || index >= size)
+    fail("select: index {} is out of range for dim {} of size {} (shape {})", index, dim, size, x.shape());
+  return squeeze(narrow(x, dim, index < 0 ? index + size : index, 1), dim);
 }
 
 void check_index_range(const char* op, const Tensor& idx, int64_t bound, const char* bound_name) {

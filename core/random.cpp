@@ -53,18 +53,22 @@ Generator& default_generator() {
 
 void manual_seed(uint64_t seed) { default_generator().seed_(seed); }
 
-void uniform_(Tensor& t, double low, double high) {
+Tensor& uniform_(Tensor& t, double low, double high) {
+  check_defined("uniform_", t);
   check_dtype("uniform_", t, DType::f32);
   Generator& g = default_generator();
   float* p = t.f32();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(low + (high - low) * g.uniform());
+  return t;
 }
 
-void normal_(Tensor& t, double mean, double std) {
+Tensor& normal_(Tensor& t, double mean, double std) {
+  check_defined("normal_", t);
   check_dtype("normal_", t, DType::f32);
   Generator& g = default_generator();
   float* p = t.f32();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(mean + std * g.normal());
+  return t;
 }
 
 Tensor uniform(Shape shape, double low, double high) {
@@ -86,10 +90,10 @@ Tensor randint(int64_t high, Shape shape) {
   return t;
 }
 
-std::vector<int64_t> randperm(int64_t n) {
+std::vector<int64_t> randperm(int64_t n, Generator& gen) {
   std::vector<int64_t> p(size_t(std::max<int64_t>(n, 0)));
   for (int64_t i = 0; i < n; ++i) p[size_t(i)] = i;
-  for (int64_t i = n - 1; i > 0; --i) std::swap(p[size_t(i)], p[size_t(default_generator().randint(i + 1))]);
+  for (int64_t i = n - 1; i > 0; --i) std::swap(p[size_t(i)], p[size_t(gen.randint(i + 1))]);
   return p;  // Fisher-Yates
 }
 

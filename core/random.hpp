@@ -33,10 +33,12 @@ Tensor randn(Shape shape);                          // N(0, 1)
 Tensor uniform(Shape shape, double low, double high);
 Tensor normal(Shape shape, double mean, double std);
 Tensor randint(int64_t high, Shape shape);          // i64 in [0, high)
-std::vector<int64_t> randperm(int64_t n);           // a seeded permutation of 0..n-1
+// A seeded permutation of 0..n-1 (Fisher-Yates), as torch.randperm(n, generator=gen).
+std::vector<int64_t> randperm(int64_t n, Generator& gen = default_generator());
 
-// In-place fills (for init; never recorded on the tape).
-void uniform_(Tensor& t, double low, double high);
-void normal_(Tensor& t, double mean, double std);
+// In-place fills of an f32 tensor (for init; never recorded on the tape), as torch.Tensor.uniform_ /
+// normal_. nn/init.hpp offers these same functions as nn::init::uniform_ / normal_.
+Tensor& uniform_(Tensor& t, double low = 0.0, double high = 1.0);
+Tensor& normal_(Tensor& t, double mean = 0.0, double std = 1.0);
 
 }  // namespace tg

@@ -44,6 +44,16 @@ std::array<int64_t, Shape::kMaxDims> contiguous_strides(const Shape& s) {
   return st;
 }
 
+std::string position_of(int64_t flat, const Shape& shape) {
+  auto strides = contiguous_strides(shape);
+  std::string out = "[";
+  for (int d = 0; d < shape.size(); ++d) {
+    out += fmt::format("{}{}", d ? ", " : "", flat / strides[d]);
+    flat %= strides[d];
+  }
+  return out + "]";
+}
+
 int normalize_dim(const char* op, int dim, const Shape& s) {
   int n = s.size();
   if (dim < -n || dim >= n) fail("{}: dim {} is out of range for a tensor of shape {}", op, dim, s);

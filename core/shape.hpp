@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,9 @@ class Shape {
 
 // Row-major strides in elements: strides([2,3,4]) = [12,4,1].
 std::array<int64_t, Shape::kMaxDims> contiguous_strides(const Shape& s);
+
+// "[3, 7]": the multi-index of element `flat` of a contiguous tensor of `shape`, for error messages.
+std::string position_of(int64_t flat, const Shape& shape);
 
 // A dim argument of an op may be negative (-1 = last); returns it in [0, ndim) or throws
 // "<op>: dim 3 is out of range for a tensor of shape [2, 4]".

@@ -106,6 +106,19 @@ Tensor& Tensor::requires_grad_(bool on) {
 
 Tensor Tensor::grad() const { return impl_->grad ? Tensor(impl_->grad) : Tensor(); }
 
+Tensor& Tensor::set_grad(const Tensor& g) {
+  check_defined("set_grad", *this);
+  impl_->sparse_grad.reset();
+  if (!g.defined()) {
+    impl_->grad.reset();
+    return *this;
+  }
+  check_dtype("set_grad", g, DType::f32);
+  if (!(g.shape() == shape())) fail("set_grad: the gradient has shape {}, expected {} (the tensor's)", g.shape(), shape());
+  impl_->grad = g.detach().take_impl();
+  return *this;
+}
+
 void Tensor::zero_grad() {
   impl_->grad.reset();
   impl_->sparse_grad.reset();
@@ -214,6 +227,7 @@ void check_dtype(const char* op, const Tensor& t, DType want) {
 Tensor Tensor::reshape(Shape s) const { return tg::reshape(*this, s); }
 Tensor Tensor::flatten() const { return tg::flatten(*this); }
 Tensor Tensor::unsqueeze(int d) const { return tg::unsqueeze(*this, d); }
+Tensor Tensor::squeeze() const { return tg::squeeze(*this); }
 Tensor Tensor::squeeze(int d) const { return tg::squeeze(*this, d); }
 Tensor Tensor::t() const { return tg::transpose(*this); }
 Tensor Tensor::sum() const { return tg::sum(*this); }

@@ -93,6 +93,10 @@ class Tensor {
   Tensor& requires_grad_(bool on = true);  // only on leaves, like PyTorch
   bool is_leaf() const { return impl_->node < 0; }
   Tensor grad() const;                       // undefined until a backward() reaches this tensor
+  // Sets the dense gradient (PyTorch's `p.grad = g`, libtorch's `mutable_grad() = g`): g must be f32 with
+  // this tensor's shape; it is shared, not copied, so later backward passes accumulate into it. An
+  // undefined g drops the gradient. Any row-sparse gradient is dropped too.
+  Tensor& set_grad(const Tensor& g);
   const RowSparseGrad* sparse_grad() const { return impl_->sparse_grad.get(); }  // null unless sparse
   void zero_grad();                          // drops the gradient (PyTorch's set_to_none)
   void backward(bool retain_graph = false);  // on a one-element tensor
@@ -108,6 +112,7 @@ class Tensor {
   Tensor view(Shape shape) const { return reshape(shape); }
   Tensor flatten() const;
   Tensor unsqueeze(int dim) const;
+  Tensor squeeze() const;  // every dim of size 1
   Tensor squeeze(int dim) const;
   Tensor t() const;  // 2-D transpose
   Tensor sum() const;

@@ -3,27 +3,23 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/ranges.h>
+
 #include "core/error.hpp"
 
 namespace tg {
 
 std::vector<EncodedExample> encode_examples(const std::vector<Example>& examples, const Vocab& vocab,
-                                            const LabelSet& labels, Tokenizer tokenizer, int64_t max_tokens) {
+                                            const LabelSet& labels, const Preprocessing& preprocessing,
+                                            const std::string& source, const std::string& labels_from) {
   std::vector<EncodedExample> encoded;
   encoded.reserve(examples.size());
   for (const Example& example : examples) {
-    std::vector<int64_t> ids = vocab.encode(tokenize(example.text, tokenizer));
-    if (max_tokens > 0 && static_cast<int64_t>(ids.size()) > max_tokens) ids.resize(max_tokens);
-    encoded.push_back({std::move(ids), labels.index(example.label)});
+    if (!labels.contains(example.label))
+      fail("{}: label '{}' is not one of {}: {}", source, example.label, labels_from, fmt::join(labels.names(), ", "));
+    encoded.push_back({text_ids(example.text, vocab, preprocessing), labels.index(example.label)});
   }
   return encoded;
-}
-
-std::vector<int64_t> permutation(int64_t n, Generator& gen) {
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = i;
-  for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[gen.randint(i + 1)]);
-  return order;
 }
 
 TrainValid split_train_valid(const std::vector<Example>& examples, double valid_fraction, uint64_t seed) {
@@ -35,7 +31,7 @@ TrainValid split_train_valid(const std::vector<Example>& examples, double valid_
   if (n_valid >= n)
     fail("split: valid fraction {} of {} examples leaves no training examples", valid_fraction, n);
   Generator gen(seed);
-  std::vector<int64_t> order = permutation(n, gen);
+  std::vector<int64_t> order = randperm(n, gen);
   TrainValid split;
   for (int64_t k = 0; k < n; ++k) (k < n_valid ? split.valid : split.train).push_back(examples[order[k]]);
   return split;
@@ -82,13 +78,13 @@ std::vector<Batch> shuffled_batches(const std::vector<EncodedExample>& examples,
                                     Generator& gen, int64_t bucket_batches) {
   check_batch_size("shuffled_batches", batch_size);
   if (bucket_batches < 1) fail("shuffled_batches: bucket_batches must be at least 1, got {}", bucket_batches);
-  std::vector<int64_t> order = permutation(static_cast<int64_t>(examples.size()), gen);
+  std::vector<int64_t> order = randperm(static_cast<int64_t>(examples.size()), gen);
   size_t chunk = static_cast<size_t>(bucket_batches * batch_size);
   for (size_t begin = 0; begin < order.size(); begin += chunk)
     sort_by_length(examples, order, begin, std::min(order.size(), begin + chunk));
   std::vector<std::span<const int64_t>> runs = cut(order, batch_size);
   std::vector<Batch> batches;
-  for (int64_t r : permutation(static_cast<int64_t>(runs.size()), gen))
+  for (int64_t r : randperm(static_cast<int64_t>(runs.size()), gen))
     batches.push_back(make_batch(examples, runs[r]));
   return batches;
 }

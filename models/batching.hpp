@@ -2,7 +2,7 @@
 // From examples to tensors: encoding, a seeded train/valid split, padded batches for the
 // classifier and random windows for the char language model.
 //
-//   auto encoded = tg::encode_examples(train, vocab, labels, tg::Tokenizer::basic);
+//   auto encoded = tg::encode_examples(train, vocab, labels, {.tokenizer = tg::Tokenizer::basic}, "train.txt");
 //   tg::Generator gen(seed);
 //   for (int epoch = 0; epoch < epochs; ++epoch)
 //     for (const tg::Batch& batch : tg::shuffled_batches(encoded, 32, gen)) { ... }
@@ -10,12 +10,13 @@
 // Everything random takes a tg::Generator (or a seed), so the same seed gives the same batches.
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/random.hpp"
 #include "core/tensor.hpp"
 #include "models/dataset.hpp"
-#include "models/tokenize.hpp"
+#include "models/preprocess.hpp"
 #include "models/vocab.hpp"
 
 namespace tg {
@@ -25,14 +26,13 @@ struct EncodedExample {
   int64_t label;             // class index
 };
 
-// Tokenizes each text and looks the tokens up; labels must all be in `labels` (else tg::Error).
-// max_tokens > 0 keeps only the first max_tokens tokens of a long text.
+// Turns each text into ids as `preprocessing` says (models/preprocess.hpp) and each label into its
+// class index. A label not in `labels` is an error naming `source` and where the labels come from
+// (`labels_from`): "test.tsv: label 'maybe' is not one of the model's labels: neg, pos".
 std::vector<EncodedExample> encode_examples(const std::vector<Example>& examples, const Vocab& vocab,
-                                            const LabelSet& labels, Tokenizer tokenizer,
-                                            int64_t max_tokens = 0);
-
-// A seeded permutation of 0..n-1 (Fisher-Yates with `gen`).
-std::vector<int64_t> permutation(int64_t n, Generator& gen);
+                                            const LabelSet& labels, const Preprocessing& preprocessing,
+                                            const std::string& source = "examples",
+                                            const std::string& labels_from = "the labels");
 
 // Shuffles with `seed`, then puts round(valid_fraction * n) examples (at least one when the fraction
 // is > 0) in valid and the rest in train. valid_fraction must be in [0, 1) and leave train non-empty.

@@ -161,7 +161,18 @@ Tensor CharLM::forward(const Tensor& tokens, LstmState& state) {
   return fc.forward(out.output);
 }
 
-Tensor CharLM::loss(const LmBatch& batch) { return nn::cross_entropy(forward(batch.inputs), batch.targets); }
+namespace {
+
+// Cross-entropy over every position: logits [B, T, V] and targets [B, T] become the [B*T, V] rows and
+// [B*T] targets that cross_entropy takes (views, no copy).
+Tensor per_position_cross_entropy(const Tensor& logits, const Tensor& targets,
+                                  const nn::CrossEntropyOptions& options = {}) {
+  return nn::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}), options);
+}
+
+}  // namespace
+
+Tensor CharLM::loss(const LmBatch& batch) { return per_position_cross_entropy(forward(batch.inputs), batch.targets); }
 
 // ---- generation ----
 
@@ -233,7 +244,7 @@ double evaluate_loss(CharLM& model, std::span<const int64_t> stream, int64_t seq
   int64_t count = 0;
   for (const LmBatch& batch : sequential_windows(stream, batch_size, seq_len)) {
     Tensor logits = model.forward(batch.inputs);
-    total += nn::cross_entropy(logits, batch.targets, {.reduction = nn::Reduction::sum}).item();
+    total += per_position_cross_entropy(logits, batch.targets, {.reduction = nn::Reduction::sum}).item();
     count += batch.targets.numel();
   }
   return total / static_cast<double>(count);

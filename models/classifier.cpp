@@ -1,8 +1,11 @@
 #include "models/classifier.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/ops.hpp"
+#include "core/random.hpp"
 #include "core/tape.hpp"
 #include "nn/dropout.hpp"
 #include "nn/losses.hpp"
@@ -16,6 +19,14 @@ Encoder parse_encoder(std::string_view name) {
   if (name == "bag") return Encoder::bag;
   if (name == "lstm") return Encoder::lstm;
   fail("unknown encoder '{}', expected one of: bag, lstm", name);
+}
+
+const char* embedding_init_name(EmbeddingInit init) { return init == EmbeddingInit::normal ? "normal" : "fasttext"; }
+
+EmbeddingInit parse_embedding_init(std::string_view name) {
+  if (name == "normal") return EmbeddingInit::normal;
+  if (name == "fasttext") return EmbeddingInit::fasttext;
+  fail("unknown embedding init '{}', expected one of: normal, fasttext", name);
 }
 
 // ---- config ----
@@ -37,7 +48,7 @@ void ClassifierConfig::validate() const {
 nlohmann::json ClassifierConfig::to_json() const {
   return {{"vocab_size", vocab_size}, {"num_classes", num_classes}, {"dim", dim},
           {"encoder", encoder_name(encoder)}, {"hidden", hidden}, {"layers", layers},
-          {"padding_idx", padding_idx}, {"dropout", dropout}};
+          {"padding_idx", padding_idx}, {"dropout", dropout}, {"embedding_init", embedding_init_name(embedding_init)}};
 }
 
 ClassifierConfig ClassifierConfig::from_json(const nlohmann::json& json, std::string_view source) {
@@ -63,6 +74,12 @@ ClassifierConfig ClassifierConfig::from_json(const nlohmann::json& json, std::st
   const nlohmann::json& dropout = field("dropout");
   if (!dropout.is_number()) fail("{}: classifier config 'dropout' is {}, expected a number", source, dropout.dump());
   config.dropout = dropout.get<double>();
+  if (json.contains("embedding_init")) {
+    const nlohmann::json& init = json.at("embedding_init");
+    if (!init.is_string())
+      fail("{}: classifier config 'embedding_init' is {}, expected a string", source, init.dump());
+    config.embedding_init = parse_embedding_init(init.get<std::string>());
+  }
   config.validate();
   return config;
 }
@@ -86,10 +103,18 @@ TextClassifier::TextClassifier(const ClassifierConfig& config, bool sparse_embed
       fc(sentence_size(config), config.outputs()) {
   register_module("embedding", embedding);
   if (config.encoder == Encoder::lstm) {
-    lstm = std::make_unique<nn::LSTM>(config.dim, config.hidden, nn::LSTMOptions{.num_layers = static_cast<int>(config.layers)});
-    register_module("lstm", *lstm);
+    lstm = std::make_shared<nn::LSTM>(config.dim, config.hidden,
+                                      nn::LSTMOptions{.num_layers = static_cast<int>(config.layers), .batch_first = true});
+    register_module("lstm", lstm);
   }
   register_module("fc", fc);
+  if (config.embedding_init == EmbeddingInit::fasttext) {  // drawn last, after every PyTorch-default init
+    Tensor& table = embedding.weight;                        // [V, dim]
+    double bound = 1.0 / static_cast<double>(config.dim);
+    uniform_(table, -bound, bound);
+    float* padding_row = table.f32() + config.padding_idx * config.dim;
+    std::fill(padding_row, padding_row + config.dim, 0.0f);
+  }
 }
 
 Tensor TextClassifier::forward(const Tensor& tokens, const Tensor& lengths) {

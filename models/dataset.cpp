@@ -68,11 +68,9 @@ namespace {
 
 constexpr const char* kFormatList = "fasttext, tsv, classfiles, trec, csv";
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -92,7 +90,7 @@ std::vector<std::string_view> split(std::string_view s, char separator) {
 std::pair<std::string_view, std::string_view> first_token(std::string_view line) {
   line = trim(line);
   size_t end = 0;
-  while (end < line.size() && !is_space(line[end])) ++end;
+  while (end < line.size() && !is_ascii_space(line[end])) ++end;
   return {line.substr(0, end), trim(line.substr(end))};
 }
 
@@ -102,12 +100,6 @@ std::string excerpt(std::string_view text) {
   size_t cut = 57;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return fmt::format("'{}...'", text.substr(0, cut));
-}
-
-std::string lowercase_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // Column names that mark a first line as a header (TSV and CSV).
@@ -147,8 +139,9 @@ std::vector<Example> read_fasttext(const std::string& path, std::string_view lab
            excerpt(token));
     std::string_view label = token.substr(label_prefix.size());
     if (label.empty()) fail("{}:{}: the label '{}' has an empty name", path, i + 1, token);
-    // Further labels of a multi-label line are skipped: the first one is the class.
-    while (first_token(rest).first.starts_with(label_prefix)) rest = first_token(rest).second;
+    if (auto [second, after] = first_token(rest); second.starts_with(label_prefix))
+      fail("{}:{}: a second label {} after '{}', expected one label per line (multi-label data is not supported)",
+           path, i + 1, excerpt(second), token);
     examples.push_back({std::string(rest), std::string(label)});
   }
   require_examples(path, examples, false);
@@ -525,6 +518,54 @@ std::vector<Example> read_examples(const std::string& path, Format format, const
 
 std::vector<Example> read_examples(const std::string& path, const ReadOptions& options) {
   return read_examples(path, detect_format(path, options), options);
+}
+
+// ---- saying what was read ----
+
+namespace {
+
+// The first line of a TSV or CSV file is a header (read_tsv and read_csv decide the same way).
+bool first_line_is_header(const std::string& path, Format format) {
+  std::string line = first_line(path);
+  if (format == Format::tsv) return is_header(split(line, '\t'));
+  std::vector<std::string_view> fields = split(line, ',');  // column names hold no commas
+  for (std::string_view& field : fields) {
+    field = trim(field);
+    if (field.size() >= 2 && field.front() == '"' && field.back() == '"') field = field.substr(1, field.size() - 2);
+  }
+  return is_header(fields);
+}
+
+std::string format_description(const std::string& path, Format format, const ReadOptions& options) {
+  switch (format) {
+    case Format::fasttext: return fmt::format("fastText ({}<label> text)", options.label_prefix);
+    case Format::tsv: return first_line_is_header(path, format) ? "TSV with header" : "TSV without header";
+    case Format::csv: return first_line_is_header(path, format) ? "CSV with header" : "CSV without header";
+    case Format::trec: return options.trec_fine ? "TREC (COARSE:fine labels)" : "TREC (COARSE labels)";
+    case Format::classfiles: {
+      std::vector<std::string> files = class_files(path), others;
+      for (const std::string& file : files)
+        if (file != path) others.push_back(file);
+      std::string text = "one file per class (label = extension)";
+      if (others.size() < files.size()) text += fmt::format(", also read {}", fmt::join(others, ", "));
+      else text += fmt::format(": {}", fmt::join(files, ", "));
+      return text;
+    }
+  }
+  return format_name(format);
+}
+
+}  // namespace
+
+Dataset read_dataset(const std::string& path, std::optional<Format> format, const ReadOptions& options) {
+  Dataset dataset;
+  dataset.format = format ? *format : detect_format(path, options);
+  dataset.examples = read_examples(path, dataset.format, options);
+  std::set<std::string_view> labels;
+  for (const Example& example : dataset.examples) labels.insert(example.label);
+  dataset.summary = fmt::format("{}: {}, {} examples, {} labels", path, format_description(path, dataset.format, options),
+                                dataset.examples.size(), labels.size());
+  return dataset;
 }
 
 }  // namespace tg

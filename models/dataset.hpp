@@ -1,7 +1,7 @@
 #pragma once
 // Labelled text datasets: read a file in one of five formats into (text, label) examples.
 //
-//   fasttext    __label__pos a great movie          (several labels: the first is taken)
+//   fasttext    __label__pos a great movie          (one label per line: several are refused)
 //   tsv         sentence<TAB>label                  (header optional; label column first or last)
 //   classfiles  rt-polarity.pos, rt-polarity.neg    (one file per class; label = file extension)
 //   trec        NUM:dist How far is it ?            (label NUM, or NUM:dist with trec_fine)
@@ -13,6 +13,7 @@
 // read as Windows-1252 (the encoding of rt-polarity), so the texts handed on are always UTF-8.
 // Lines end at '\n' only ('\r' before it is dropped); blank lines are skipped.
 // Bad input throws tg::Error naming file:line, what was found and what was expected.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +50,21 @@ Format detect_format(const std::string& path, const ReadOptions& options = {});
 std::vector<Example> read_examples(const std::string& path, Format format, const ReadOptions& options = {});
 std::vector<Example> read_examples(const std::string& path, const ReadOptions& options = {});  // detects
 
+// What a tool reads and says it read: the examples and one line naming the format and the counts,
+//   "sst2/train.tsv: TSV with header, 67349 examples, 2 labels"
+//   "data/rt-polarity.pos: one file per class (label = extension), also read data/rt-polarity.neg, ..."
+struct Dataset {
+  std::vector<Example> examples;
+  Format format = Format::fasttext;
+  std::string summary;
+};
+// Detects the format unless one is given.
+Dataset read_dataset(const std::string& path, std::optional<Format> format = std::nullopt,
+                     const ReadOptions& options = {});
+
 // The readers behind read_examples().
+// A line with a second label ("__label__a __label__b text") is refused with its line number: the
+// classifiers here are single-label.
 std::vector<Example> read_fasttext(const std::string& path, std::string_view label_prefix = "__label__");
 // A first line whose fields are all known column names (sentence, text, label, ...) is a header;
 // then the column named label/class/... holds the labels, and id/index columns are left out of the

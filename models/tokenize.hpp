@@ -34,6 +34,13 @@ std::vector<std::string> tokenize_chars(std::string_view text);
 // The bytes of the text as ids 0..255 (a byte-level char LM needs no vocabulary).
 std::vector<int64_t> byte_ids(std::string_view text);
 
+// ASCII whitespace: space, \t, \n, \v, \f, \r (what C's isspace means in the "C" locale, and what
+// fastText and GloVe split words on).
+inline bool is_ascii_space(char c) { return c == ' ' || static_cast<unsigned char>(c - '\t') <= '\r' - '\t'; }
+
+// A-Z lowered to a-z; every other byte as it is.
+std::string lowercase_ascii(std::string_view text);
+
 // UTF-8 helpers. utf8_sequence_length: the length in bytes of the UTF-8 sequence starting at
 // text[at] if it is a valid one (shortest form, no surrogates, <= U+10FFFF), else 0.
 int utf8_sequence_length(std::string_view text, size_t at);

@@ -12,6 +12,8 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "models/tokenize.hpp"
+#include "models/vocab.hpp"
 
 namespace tg {
 
@@ -90,9 +92,7 @@ class MappedFile {
 
 // ---------------------------------------------------------------- text lines and fields
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-bool is_blank(std::string_view line) { return std::all_of(line.begin(), line.end(), is_space); }
+bool is_blank(std::string_view line) { return std::all_of(line.begin(), line.end(), is_ascii_space); }
 
 // Walks the text line by line; number is the 1-based line number of the last line returned.
 struct LineReader {
@@ -115,9 +115,9 @@ struct LineReader {
 // Cuts the next space-separated field off the front of s (empty when none is left).
 std::string_view next_field(std::string_view& s) {
   size_t begin = 0;
-  while (begin < s.size() && is_space(s[begin])) ++begin;
+  while (begin < s.size() && is_ascii_space(s[begin])) ++begin;
   size_t end = begin;
-  while (end < s.size() && !is_space(s[end])) ++end;
+  while (end < s.size() && !is_ascii_space(s[end])) ++end;
   std::string_view field = s.substr(begin, end - begin);
   s.remove_prefix(end);
   return field;
@@ -152,14 +152,14 @@ TextEntry parse_text_entry(std::string_view line, int64_t dim, float* out) {
   const char* p = line.data();
   const char* end = p + line.size();
   while (true) {
-    while (p < end && is_space(*p)) ++p;
+    while (p < end && is_ascii_space(*p)) ++p;
     if (p == end) break;
     const char* field = p;
     float value = 0;
     auto [after, ec] = std::from_chars(p, end, value);
     p = after;
-    if (ec != std::errc() || (p < end && !is_space(*p))) {  // not a number, or a number and more
-      while (p < end && !is_space(*p)) ++p;
+    if (ec != std::errc() || (p < end && !is_ascii_space(*p))) {  // not a number, or a number and more
+      while (p < end && !is_ascii_space(*p)) ++p;
       if (e.bad_value.empty()) {
         e.bad_value = std::string_view(field, static_cast<size_t>(p - field));
         e.bad_index = e.values_found + 1;
@@ -377,6 +377,12 @@ WordVectors read_vectors(const std::string& path, const VectorReadOptions& optio
     fail("read_vectors: {}: expected_dim is {}, expected >= 0 (0 = any)", path, options.expected_dim);
   MappedFile file(path);
   std::string_view text = file.text();
+  constexpr int32_t kFastTextModelMagic = 793712314;  // the first int32 of every fastText .bin model
+  int32_t magic = 0;
+  if (text.size() >= sizeof magic) std::memcpy(&magic, text.data(), sizeof magic);
+  if (magic == kFastTextModelMagic)
+    fail("{}: this is a fastText binary model, not a vector file; give the .vec file fastText writes beside "
+         "it (or the output of 'fasttext print-word-vectors')", path);
   WordVectors out;
   out.format = options.format == VectorFormat::auto_detect ? detect_format(text) : options.format;
   switch (out.format) {
@@ -388,17 +394,6 @@ WordVectors read_vectors(const std::string& path, const VectorReadOptions& optio
 }
 
 // ---------------------------------------------------------------- filling an embedding table
-
-namespace {
-
-std::string ascii_lowercase(const std::string& word) {
-  std::string lower = word;
-  for (char& c : lower)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return lower;
-}
-
-}  // namespace
 
 std::string Coverage::summary() const {
   std::string text = fmt::format("found {} of {} words ({:.1f}%)", found, total, 100.0 * fraction());
@@ -412,6 +407,12 @@ std::string Coverage::summary() const {
   return text;
 }
 
+std::string Coverage::low_coverage_warning() const {
+  if (total == 0 || fraction() >= kLowFraction) return "";
+  return fmt::format("warning: the vectors cover only {:.1f}% of the {} words (below {:.0f}%): are they for this "
+                     "language, casing and tokenization?", 100.0 * fraction(), total, 100.0 * kLowFraction);
+}
+
 Coverage fill_embedding(float* table, const std::vector<std::string>& vocab, const WordVectors& vectors,
                         const EmbeddingFillOptions& options, Generator& gen) {
   const int64_t dim = vectors.dim;
@@ -423,18 +424,22 @@ Coverage fill_embedding(float* table, const std::vector<std::string>& vocab, con
       std::fill(row, row + dim, 0.0f);
       continue;
     }
-    ++coverage.total;
+    // <pad> and <unk> (vocab.hpp) are not words of the text: a file may have a vector for them, but
+    // they are never counted or listed as missing.
+    const bool special = vocab[id] == Vocab::kPadToken || vocab[id] == Vocab::kUnkToken;
+    if (!special) ++coverage.total;
     const float* vector = vectors.find(vocab[id]);
     if (!vector && options.lowercase_fallback) {
-      std::string lower = ascii_lowercase(vocab[id]);
+      std::string lower = lowercase_ascii(vocab[id]);
       if (lower != vocab[id] && (vector = vectors.find(lower))) ++coverage.found_lowercase;
     }
     if (vector) {
       std::copy(vector, vector + dim, row);
-      ++coverage.found;
+      if (!special) ++coverage.found;
       continue;
     }
-    if (coverage.missing_sample.size() < options.missing_sample_size) coverage.missing_sample.push_back(vocab[id]);
+    if (!special && coverage.missing_sample.size() < options.missing_sample_size)
+      coverage.missing_sample.push_back(vocab[id]);
     if (options.init_missing)
       for (int64_t d = 0; d < dim; ++d) row[d] = static_cast<float>(low + width * gen.uniform());
   }

@@ -7,6 +7,7 @@
 //   fasttext-vec     fastText's .vec files: the same as word2vec-text
 //   word2vec-binary  first line "V D", then per word: the word, a space, D little-endian float32,
 //                    and an optional '\n'
+// A fastText binary model (.bin, first int32 793712314) is refused with a message saying so.
 // A file that starts with two integers has a header; it is binary unless the line after the header
 // reads as a word followed by D numbers. (A GloVe file of dimension 1 whose first word is a number
 // looks like a header: name its format.)
@@ -54,8 +55,11 @@ struct WordVectors {
 // twice keeps its first vector; the repeats are counted in one warning.
 WordVectors read_vectors(const std::string& path, const VectorReadOptions& options = {});
 
-// How much of a vocabulary the vectors cover. total counts every word but the padding row.
+// How much of a vocabulary the vectors cover. total counts every word but the special tokens <pad>
+// and <unk> (which are never listed as missing).
 struct Coverage {
+  static constexpr double kLowFraction = 0.5;  // below this, low_coverage_warning() speaks up
+
   int64_t found = 0;
   int64_t total = 0;
   int64_t found_lowercase = 0;             // of found: matched only after lowercasing
@@ -63,6 +67,8 @@ struct Coverage {
 
   double fraction() const { return total ? static_cast<double>(found) / total : 0.0; }
   std::string summary() const;  // "found 9120 of 10000 words (91.2%); missing: 'foo', 'bar', ..."
+  // "warning: the vectors cover only 12.0% of the 10000 words (below 50%): ..." or "" when not low.
+  std::string low_coverage_warning() const;
 };
 
 struct EmbeddingFillOptions {

@@ -32,17 +32,6 @@ std::pair<int64_t, int64_t> fan_in_and_fan_out(const Tensor& t) {
   return {t.size(1) * receptive_field, t.size(0) * receptive_field};
 }
 
-Tensor& uniform_(Tensor& t, double low, double high) {
-  check_float("uniform_", t);
-  tg::uniform_(t, low, high);
-  return t;
-}
-
-Tensor& normal_(Tensor& t, double mean, double std) {
-  check_float("normal_", t);
-  tg::normal_(t, mean, std);
-  return t;
-}
 
 Tensor& zeros_(Tensor& t) {
   check_float("zeros_", t);

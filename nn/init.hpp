@@ -8,6 +8,7 @@
 //   init::orthogonal_(lstm_w);                                // rows (or columns) orthonormal
 #include <utility>
 
+#include "core/random.hpp"
 #include "core/tensor.hpp"
 
 namespace tg::nn::init {
@@ -22,8 +23,9 @@ double calculate_gain(Nonlinearity nonlinearity, double negative_slope = 0.01);
 // (fan_in, fan_out) of a weight [out, in, k...]: in * prod(k) and out * prod(k). Needs >= 2 dims.
 std::pair<int64_t, int64_t> fan_in_and_fan_out(const Tensor& t);
 
-Tensor& uniform_(Tensor& t, double low = 0.0, double high = 1.0);
-Tensor& normal_(Tensor& t, double mean = 0.0, double std = 1.0);
+// U(low, high) and N(mean, std): the very functions of core/random.hpp, under torch.nn.init's names.
+using tg::normal_;
+using tg::uniform_;
 Tensor& zeros_(Tensor& t);
 
 // Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)); N(0, gain * sqrt(2 / (fan_in + fan_out))).

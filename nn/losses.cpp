@@ -19,16 +19,6 @@ namespace {
 
 // ---- shared pieces ----
 
-// "[1, 2]": the multi-index of element `flat` of a tensor of `shape`.
-std::string position_of(int64_t flat, const Shape& shape) {
-  std::string out = "]";
-  for (int d = shape.size() - 1; d >= 0; --d) {
-    out = fmt::format("{}{}", d > 0 ? ", " : "", flat % shape[d]) + out;
-    flat /= shape[d];
-  }
-  return "[" + out;
-}
-
 // Targets and weights are constants: no gradient flows into them, so one that needs one is a mistake.
 void check_constant(const char* op, const Tensor& t, const char* what) {
   if (t.defined() && t.requires_grad())
@@ -101,7 +91,8 @@ inline float weighted_term(float c, float v) { return c == 0.0f ? 0.0f : c * v; 
 
 // loss_i = -w_i (y_i max(log p_i, -100) + (1 - y_i) max(log(1 - p_i), -100))     p, y: [*]
 // dp_i  += dloss_i * w_i (p_i - y_i) / max(p_i (1 - p_i), 1e-12)
-Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Reduction reduction) {
+Tensor bce(const Tensor& probs, const Tensor& targets, const BceOptions& options) {
+  const Reduction reduction = options.reduction;
   check_pair("bce", probs, "probs", targets);
   const float *p = probs.f32(), *y = targets.f32();
   const int64_t count = probs.numel();
@@ -109,7 +100,7 @@ Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Red
     if (!(p[i] >= 0.0f && p[i] <= 1.0f))
       fail("bce: probability {} at position {} is outside [0, 1] (pass logits to bce_with_logits)", p[i],
            position_of(i, probs.shape()));
-  std::vector<float> w = expand_weight("bce", weight, probs.shape(), "weight");
+  std::vector<float> w = expand_weight("bce", options.weight, probs.shape(), "weight");
   Tensor losses = empty(probs.shape());
   float* l = losses.f32();
   const float* wp = w.data();
@@ -128,32 +119,35 @@ Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight, Red
   return loss;
 }
 
-// loss_i = pw_i y_i softplus(-x_i) + (1 - y_i) softplus(x_i)                      x, y: [*]
-// dx_i  += dloss_i * ((pw_i y_i + 1 - y_i) sigmoid(x_i) - pw_i y_i)
-Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const Tensor& pos_weight, Reduction reduction) {
+// loss_i = w_i (pw_i y_i softplus(-x_i) + (1 - y_i) softplus(x_i))               x, y: [*]
+// dx_i  += dloss_i * w_i ((pw_i y_i + 1 - y_i) sigmoid(x_i) - pw_i y_i)
+Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const BceWithLogitsOptions& options) {
+  const Reduction reduction = options.reduction;
   check_pair("bce_with_logits", logits, "logits", targets);
-  std::vector<float> pw = expand_weight("bce_with_logits", pos_weight, logits.shape(), "pos_weight");
+  std::vector<float> w = expand_weight("bce_with_logits", options.weight, logits.shape(), "weight");
+  std::vector<float> pw = expand_weight("bce_with_logits", options.pos_weight, logits.shape(), "pos_weight");
   const float *x = logits.f32(), *y = targets.f32();
   const int64_t count = logits.numel();
   Tensor losses = empty(logits.shape());
   float* l = losses.f32();
-  const float* pwp = pw.data();
+  const float *wp = w.data(), *pwp = pw.data();
   detail::parallel_for(count, [=](int64_t i) {
     const float tail = softplus_tail(x[i]);
     const float softplus_neg = std::max(-x[i], 0.0f) + tail, softplus_pos = std::max(x[i], 0.0f) + tail;
-    l[i] = weighted_term(pwp[i] * y[i], softplus_neg) + weighted_term(1.0f - y[i], softplus_pos);
+    l[i] = weighted_term(wp[i], weighted_term(pwp[i] * y[i], softplus_neg) + weighted_term(1.0f - y[i], softplus_pos));
   });
   Tensor loss = reduce(losses, reduction, double(count));
-  record("bce_with_logits", loss, {logits, targets}, [pw = std::move(pw), reduction, count](Node& n) {
-    const float *x = n.input(0).f32(), *y = n.input(1).f32();
-    float* dx = n.grad_in(0);
-    const std::vector<float> up = upstream(n, reduction, double(count), count);
-    const float *g = up.data(), *pwp = pw.data();
-    detail::parallel_for(count, [=](int64_t i) {
-      const float positive = pwp[i] * y[i];
-      dx[i] += g[i] * ((positive + 1.0f - y[i]) * detail::sigmoid(x[i]) - positive);
-    });
-  });
+  record("bce_with_logits", loss, {logits, targets},
+         [w = std::move(w), pw = std::move(pw), reduction, count](Node& n) {
+           const float *x = n.input(0).f32(), *y = n.input(1).f32();
+           float* dx = n.grad_in(0);
+           const std::vector<float> up = upstream(n, reduction, double(count), count);
+           const float *g = up.data(), *wp = w.data(), *pwp = pw.data();
+           detail::parallel_for(count, [=](int64_t i) {
+             const float positive = pwp[i] * y[i];
+             dx[i] += g[i] * wp[i] * ((positive + 1.0f - y[i]) * detail::sigmoid(x[i]) - positive);
+           });
+         });
   return loss;
 }
 
@@ -169,32 +163,36 @@ struct ClassLayout {
   int64_t first(int64_t r) const { return (r / inner) * classes * inner + r % inner; }  // class 0 of row r
 };
 
-// Reads the layout from the shapes (see cross_entropy in losses.hpp) or names both shapes.
+// Reads the layout from the shapes, as PyTorch: input [N, C] with targets [N], or [N, C, d1, ...] with
+// targets [N, d1, ...] (classes on dim 1), or [C] with a 0-dim target. Anything else names both shapes.
 ClassLayout class_layout(const char* op, const Tensor& input, const char* input_name, const Tensor& targets) {
   check_defined(op, input);
   check_defined(op, targets);
   check_dtype(op, input, DType::f32);
   check_dtype(op, targets, DType::i64);
   const Shape& s = input.shape();
-  if (s.size() < 2) fail("{}: {} must be [N, C] or have more dims, got {}", op, input_name, s);
-  Shape classes_last = s, classes_dim1 = s;
-  classes_last.erase(s.size() - 1);
-  classes_dim1.erase(1);
   ClassLayout layout;
-  if (s.size() >= 3 && targets.shape() == classes_last) {
-    layout.classes = s.back();
-    layout.outer = classes_last.numel();
-  } else if (targets.shape() == classes_dim1) {
-    layout.outer = s[0];
-    layout.classes = s[1];
-    for (int d = 2; d < s.size(); ++d) layout.inner *= s[d];
-  } else if (s.size() >= 3) {
-    fail("{}: {} {} and targets {} do not match: expected targets {} (classes on dim 1) or {} (classes last)", op,
-         input_name, s, targets.shape(), classes_dim1, classes_last);
-  } else {
-    fail("{}: {} {} and targets {} do not match: expected targets {}", op, input_name, s, targets.shape(),
-         classes_dim1);
+  if (s.size() == 1 && targets.dim() == 0) {  // one example: [C] and its class
+    layout.classes = s[0];
+    return layout;
   }
+  if (s.size() < 2)
+    fail("{}: {} must be [N, C], [N, C, d1, ...] or [C] with a 0-dim target, got {}", op, input_name, s);
+  Shape expected = s;  // the input's shape without the class dim
+  expected.erase(1);
+  if (targets.shape() != expected) {
+    Shape classes_last = s;
+    classes_last.erase(s.size() - 1);
+    const bool looks_classes_last = s.size() >= 3 && targets.shape() == classes_last;
+    fail("{}: {} {} and targets {} do not match: expected targets {} (classes on dim 1, as PyTorch){}", op,
+         input_name, s, targets.shape(), expected,
+         looks_classes_last ? fmt::format("; for classes last, pass {}.reshape({{-1, {}}}) and targets.reshape({{-1}})",
+                                          input_name, s.back())
+                            : "");
+  }
+  layout.outer = s[0];
+  layout.classes = s[1];
+  for (int d = 2; d < s.size(); ++d) layout.inner *= s[d];
   check_constant(op, targets, "targets");
   return layout;
 }

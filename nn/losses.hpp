@@ -17,21 +17,37 @@ namespace tg::nn {
 //   mean: their (weighted) average -> [];  sum: their sum -> [];  none: no reduction, one per element.
 enum class Reduction { mean, sum, none };
 
-// Binary cross entropy on probabilities.          probs, targets: same shape [*]
+struct BceOptions {
+  Tensor weight = {};  // optional, broadcasts to the input's shape
+  Reduction reduction = Reduction::mean;
+};
+
+// Binary cross entropy on probabilities (torch.nn.functional.binary_cross_entropy).  probs, targets: [*]
 //   loss_i = -w_i * (y_i * max(log p_i, -100) + (1 - y_i) * max(log(1 - p_i), -100))
 // Each log is clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss; the gradient is
 // PyTorch's  w_i * (p_i - y_i) / max(p_i * (1 - p_i), 1e-12),  huge but finite at p = 0 or 1.
-// weight broadcasts to probs' shape. A probability outside [0, 1] (or NaN) is an error.
-Tensor bce(const Tensor& probs, const Tensor& targets, const Tensor& weight = {},
-           Reduction reduction = Reduction::mean);
+// A probability outside [0, 1] (or NaN) is an error.
+Tensor bce(const Tensor& probs, const Tensor& targets, const BceOptions& options = {});
+inline Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets, const BceOptions& options = {}) {
+  return bce(probs, targets, options);
+}
 
-// Binary cross entropy on logits, stable for every x including +-inf.   logits, targets: [*]
-//   loss_i = pw * y * softplus(-x) + (1 - y) * softplus(x),  softplus(z) = max(z, 0) + log1p(exp(-|z|))
-// which is PyTorch's -(pw * y * log sigmoid(x) + (1 - y) * log(1 - sigmoid(x))); pw = 1 without
-// pos_weight. pos_weight broadcasts to the logits' shape (usually [C], one per class on the last dim).
-// Gradient: (pw * y + 1 - y) * sigmoid(x) - pw * y  (= sigmoid(x) - y without pos_weight).
-Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const Tensor& pos_weight = {},
-                       Reduction reduction = Reduction::mean);
+struct BceWithLogitsOptions {
+  Tensor weight = {};      // optional, broadcasts to the input's shape
+  Tensor pos_weight = {};  // optional weight of the positive term, usually [C] (one per class, last dim)
+  Reduction reduction = Reduction::mean;
+};
+
+// Binary cross entropy on logits (torch.nn.functional.binary_cross_entropy_with_logits), stable for
+// every x including +-inf.                                                        logits, targets: [*]
+//   loss_i = w * (pw * y * softplus(-x) + (1 - y) * softplus(x)),  softplus(z) = max(z, 0) + log1p(exp(-|z|))
+// which is PyTorch's -w * (pw * y * log sigmoid(x) + (1 - y) * log(1 - sigmoid(x))); w = pw = 1 unless given.
+// Gradient: w * ((pw * y + 1 - y) * sigmoid(x) - pw * y)  (= sigmoid(x) - y without weights).
+Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, const BceWithLogitsOptions& options = {});
+inline Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
+                                               const BceWithLogitsOptions& options = {}) {
+  return bce_with_logits(logits, targets, options);
+}
 
 struct CrossEntropyOptions {
   int64_t ignore_index = -100;  // rows with this target add nothing to the loss nor to the count
@@ -40,11 +56,12 @@ struct CrossEntropyOptions {
   Tensor weight = {};  // optional class weights, f32 [C]
 };
 
-// Softmax cross entropy, log_softmax fused in. Shapes (C = number of classes):
-//   logits [N, C]         targets [N]           (PyTorch)
-//   logits [N, C, d...]   targets [N, d...]     (PyTorch: classes on dim 1)
-//   logits [B, T, C]      targets [B, T]        (classes last, as a language model emits them; when
-//                                                T == C this reading wins over the one above)
+// Softmax cross entropy, log_softmax fused in. Shapes as PyTorch (C = number of classes, on dim 1):
+//   logits [N, C]         targets [N]
+//   logits [N, C, d...]   targets [N, d...]
+//   logits [C]            targets []   (one example)
+// Anything else is an error naming both shapes. A language model's [B, T, C] logits go in as
+// logits.reshape({B * T, C}) with targets.reshape({B * T}) (a view: no copy).
 // targets are i64, each in [0, C) or equal to ignore_index. reduction none gives targets' shape.
 // The mean is over non-ignored targets, weighted by weight[target] when class weights are given
 // (PyTorch's weighted mean). If every target is ignored the mean is 0 (PyTorch: NaN) and the

@@ -273,7 +273,7 @@ LSTM::LSTM(int64_t input_size, int64_t hidden_size, LSTMOptions options)
          options.num_layers);
   const int64_t H = hidden_size, D = directions();
   const double bound = 1.0 / std::sqrt(double(H));
-  weights_.resize(size_t(options.num_layers * D));  // never resized again: the Module holds pointers
+  weights_.resize(size_t(options.num_layers * D));
   for (int layer = 0; layer < options.num_layers; ++layer)
     for (int64_t dir = 0; dir < D; ++dir) {
       Weights& w = weights_[size_t(layer * D + dir)];

@@ -2,8 +2,10 @@
 // LSTM: torch.nn.LSTM's parameters, gate order and outputs, with each layer-direction run as ONE fused
 // op on the tape (one node holds the whole sequence's backward), not a chain of small per-step ops.
 //
-//   tg::nn::LSTM lstm(64, 256, {.num_layers = 2, .bidirectional = true});
+//   tg::nn::LSTM lstm(64, 256, {.num_layers = 2, .batch_first = true, .bidirectional = true});
 //   auto [output, h_n, c_n] = lstm.forward(x, lengths);  // x: [B, T, 64]  output: [B, T, 512]
+//
+// As in PyTorch, batch_first is false unless asked: then x is [T, B, I] and output [T, B, H * dirs].
 //
 // Per step t (gate order i, f, g, o along the 4H rows of each weight, as PyTorch):
 //   gates = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh            [B, 4H]
@@ -24,7 +26,7 @@ namespace tg::nn {
 
 struct LSTMOptions {
   int num_layers = 1;
-  bool batch_first = true;       // x: [B, T, I]; false: [T, B, I] (and the output likewise)
+  bool batch_first = false;      // false (PyTorch's default): x [T, B, I]; true: [B, T, I] (output likewise)
   bool bidirectional = false;
   bool forget_bias_one = false;  // after init: f-gate slice of bias_ih = 1, of bias_hh = 0
 };
@@ -57,7 +59,7 @@ class LSTM : public Module {
   };
   int64_t input_size_, hidden_size_;
   LSTMOptions options_;
-  std::vector<Weights> weights_;  // [layer * directions + direction]; sized once (the Module keeps pointers)
+  std::vector<Weights> weights_;  // [layer * directions + direction]; the registry holds the same handles
 };
 
 }  // namespace tg::nn

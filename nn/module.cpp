@@ -10,21 +10,46 @@ Tensor& Module::register_parameter(const std::string& name, Tensor& param) {
   for (auto& [existing, p] : params_)
     if (existing == name) fail("register_parameter: a parameter named '{}' is already registered", name);
   param.requires_grad_(true);
-  params_.emplace_back(name, &param);
+  params_.emplace_back(name, param);  // a second handle to the same tensor
   return param;
 }
 
-void Module::register_module(const std::string& name, Module& child) {
-  for (auto& [existing, c] : children_)
-    if (existing == name) fail("register_module: a module named '{}' is already registered", name);
-  children_.emplace_back(name, &child);
+void Module::check_new_child_name(const std::string& name) const {
+  if (name.empty() || name.find('.') != std::string::npos)
+    fail("register_module: module name '{}' must be non-empty and contain no '.'", name);
+  for (const Child& c : children_)
+    if (c.name == name) fail("register_module: a module named '{}' is already registered", name);
+}
+
+// A member sits at a fixed distance from its parent inside the object, so moving the parent (which
+// moves its members) keeps the distance right; a raw pointer would point into the moved-from object.
+void Module::register_module(const std::string& name, Module& member) {
+  check_new_child_name(name);
+  const auto offset = reinterpret_cast<const std::byte*>(&member) - reinterpret_cast<const std::byte*>(this);
+  children_.push_back({name, offset, nullptr});
+}
+
+void Module::add_child(const std::string& name, std::shared_ptr<Module> child) {
+  check_new_child_name(name);
+  if (!child) fail("register_module: module '{}' is null", name);
+  children_.push_back({name, 0, std::move(child)});
+}
+
+Module& Module::child(const Child& c) const {
+  if (c.held) return *c.held;
+  return *reinterpret_cast<Module*>(const_cast<std::byte*>(reinterpret_cast<const std::byte*>(this)) + c.member_offset);
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_children() const {
+  std::vector<std::pair<std::string, Module*>> out;
+  for (const Child& c : children_) out.emplace_back(c.name, &child(c));
+  return out;
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
-  std::vector<std::pair<std::string, Tensor>> out;
-  for (auto& [name, p] : params_) out.emplace_back(name, *p);
-  for (auto& [prefix, child] : children_)
-    for (auto& [name, p] : child->named_parameters()) out.emplace_back(prefix + "." + name, p);
+  std::vector<std::pair<std::string, Tensor>> out = params_;
+  for (const Child& c : children_)
+    for (auto& [name, p] : child(c).named_parameters()) out.emplace_back(c.name + "." + name, p);
   return out;
 }
 
@@ -49,8 +74,8 @@ int64_t Module::num_parameters(bool trainable_only) const {
 }
 
 void Module::requires_grad_(bool on) {
-  for (auto& [name, p] : params_) p->requires_grad_(on);
-  for (auto& [name, child] : children_) child->requires_grad_(on);
+  for (auto& [name, p] : params_) p.requires_grad_(on);
+  for (const Child& c : children_) child(c).requires_grad_(on);
 }
 
 void Module::zero_grad() {
@@ -59,7 +84,7 @@ void Module::zero_grad() {
 
 void Module::train(bool on) {
   training_ = on;
-  for (auto& [name, child] : children_) child->train(on);
+  for (const Child& c : children_) child(c).train(on);
 }
 
 std::map<std::string, Tensor> Module::state_dict() const {

@@ -9,8 +9,17 @@
 //     Classifier() { register_module("embedding", embedding); register_module("fc", fc); }
 //   };
 //
-// Sub-modules are members registered by reference, so a Module is neither copied nor moved.
+//   Module model;                                                    // or compose without subclassing
+//   auto& fc = model.register_module("fc", std::make_shared<Linear>(64, 2));
+//
+// As in libtorch, the registry holds parameters as Tensor handles (the member `weight` and the
+// registry share one tensor: change its values in place, e.g. load_state_dict, rather than assigning
+// a new tensor to the member). A sub-module is either a data member (registered by reference, kept as
+// its place inside this object) or held by shared_ptr. So a Module can be moved, swapped and returned
+// by value; it is not copied (a copy would share the parameters).
+#include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +34,8 @@ class Module {
   virtual ~Module() = default;
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
+  Module(Module&&) = default;
+  Module& operator=(Module&&) = default;
 
   // Every parameter, this module's first, then each sub-module's with "name." prefixed.
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
@@ -32,6 +43,8 @@ class Module {
   // Parameters that currently require grad (what an optimizer should update).
   std::vector<Tensor> trainable_parameters() const;
   int64_t num_parameters(bool trainable_only = false) const;
+  // The direct sub-modules, in registration order.
+  std::vector<std::pair<std::string, Module*>> named_children() const;
 
   // Freeze (false) or unfreeze (true) every parameter of this module and its sub-modules.
   void requires_grad_(bool on);
@@ -47,14 +60,31 @@ class Module {
   // present and no extra name may appear; shapes must match. Errors name the parameter.
   void load_state_dict(const std::map<std::string, Tensor>& state, bool strict = true);
 
- protected:
   // Registers a parameter under `name`; it requires grad (a float32 leaf). Returns the handle.
   Tensor& register_parameter(const std::string& name, Tensor& param);
-  void register_module(const std::string& name, Module& child);
+  // A sub-module that is a data member of this module (e.g. `Linear fc` of a subclass). Only for
+  // members: a module on the heap (make_unique, a vector's element) goes in as a shared_ptr.
+  void register_module(const std::string& name, Module& member);
+  // A sub-module held by pointer, shared with the caller; returns it, typed.
+  template <typename M>
+  M& register_module(const std::string& name, std::shared_ptr<M> child) {
+    M& ref = *child;
+    add_child(name, std::move(child));
+    return ref;
+  }
 
  private:
-  std::vector<std::pair<std::string, Tensor*>> params_;
-  std::vector<std::pair<std::string, Module*>> children_;
+  struct Child {
+    std::string name;
+    std::ptrdiff_t member_offset = 0;  // a data member: its address minus this module's
+    std::shared_ptr<Module> held;      // or a module held by pointer
+  };
+  void check_new_child_name(const std::string& name) const;
+  void add_child(const std::string& name, std::shared_ptr<Module> child);
+  Module& child(const Child& c) const;
+
+  std::vector<std::pair<std::string, Tensor>> params_;
+  std::vector<Child> children_;
   bool training_ = true;
 };
 

@@ -17,6 +17,15 @@ SMALL=(--emb 16 --hidden 32 --seq 16 --batch 8 --lr 1e-2 --threads 1)
 [ -s "$WORK/m.safetensors.state.safetensors" ] || fail "train: no training state file"
 grep -q "held-out loss" "$WORK/train.out" || fail "train: no held-out loss in the output: $(cat "$WORK/train.out")"
 grep -q "sample at step 30" "$WORK/train.err" || fail "train: no sample at step 30"
+# Piped: no progress line for a run this short, only the notes (first line, 3 evaluations, samples).
+grep -q "\[#\|step [0-9]*/" "$WORK/train.err" && fail "train: progress lines in a piped run: $(cat "$WORK/train.err")"
+[ "$(grep -c "^step [0-9]*: train loss" "$WORK/train.err")" -eq 3 ] ||
+  fail "train: expected one line per evaluation (3): $(cat "$WORK/train.err")"
+# --quiet: nothing on stderr, the result line on stdout.
+"$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/quiet.safetensors" "${SMALL[@]}" --steps 10 --sample-every 5 --quiet \
+  >"$WORK/quiet.out" 2>"$WORK/quiet.err" || fail "train --quiet: exit $?"
+[ -s "$WORK/quiet.err" ] && fail "train --quiet: printed on stderr: $(cat "$WORK/quiet.err")"
+grep -q "^step 10: held-out loss" "$WORK/quiet.out" || fail "train --quiet: no result line: $(cat "$WORK/quiet.out")"
 # log.csv: step,train_loss,valid_loss,valid_bpc,seconds at steps 20, 40, 60.
 [ "$(wc -l <"$WORK/log.csv")" -eq 4 ] || fail "train: log.csv has $(wc -l <"$WORK/log.csv") lines, expected 4"
 awk -F, 'NR == 2 { first_train = $2; first_valid = $3 } NR == 4 { last_train = $2; last_valid = $3 }
@@ -88,6 +97,7 @@ expect_error 1 "expected at least --seq + 1" - -- "$CHARLM" eval --model "$MODEL
 expect_error 1 "cannot open" - -- "$CHARLM" eval --model "$MODEL" --text "$WORK/missing.txt"
 
 "$CHARLM" train --help >/dev/null || fail "train --help: exit $?"
+"$CHARLM" --version | grep -qxE "tg-charlm [0-9]+\.[0-9]+\.[0-9]+" || fail "--version: $("$CHARLM" --version 2>&1)"
 "$CHARLM" generate --help | grep -q -- "--top-k" || fail "generate --help does not list --top-k"
 
 finish cli-charlm

@@ -32,6 +32,41 @@ grep -q "<svg" "$WORK/curve.svg" && grep -q "<polyline" "$WORK/curve.svg" && gre
   fail "train: curve.svg is not a plot with a valid accuracy series"
 [ "$(grep -c "<polyline" "$WORK/curve.svg")" -eq 3 ] || fail "train: curve.svg should have 3 series"
 [ -s "$WORK/train.out" ] && fail "train: printed to stdout (progress belongs on stderr)"
+# The first lines say what was read; piped, there is no progress line: each epoch is one line.
+[ "$(sed -n 1p "$WORK/train.err")" == "$TRAIN: fastText (__label__<label> text), 40 examples, 2 labels" ] ||
+  fail "train: first line does not name the format and counts: $(sed -n 1p "$WORK/train.err")"
+[ "$(sed -n 2p "$WORK/train.err")" == "$VALID: fastText (__label__<label> text), 12 examples, 2 labels" ] ||
+  fail "train: second line does not describe --valid: $(sed -n 2p "$WORK/train.err")"
+grep -q "\[#\|step [0-9]*/" "$WORK/train.err" && fail "train: progress lines in a piped run: $(cat "$WORK/train.err")"
+[ "$(wc -l <"$WORK/train.err")" -eq 8 ] ||  # 2 files, the setup line, 4 epochs, the result
+  fail "train: $(wc -l <"$WORK/train.err") lines on stderr for 4 epochs, expected 8: $(cat "$WORK/train.err")"
+grep -q nan "$WORK/train.err" && fail "train: 'nan' in the output: $(cat "$WORK/train.err")"
+
+# --quiet: only the result line.
+"$CLASSIFY" train --train "$TRAIN" --valid "$VALID" --out "$WORK/quiet.safetensors" "${SMALL[@]}" --epochs 2 --quiet \
+  >"$WORK/quiet.out" 2>"$WORK/quiet.err" || fail "train --quiet: exit $?: $(cat "$WORK/quiet.err")"
+[ "$(wc -l <"$WORK/quiet.err")" -eq 1 ] && grep -q "^best valid accuracy" "$WORK/quiet.err" ||
+  fail "train --quiet: expected the result line only: $(cat "$WORK/quiet.err")"
+
+# No validation data: said so, never "valid acc nan".
+"$CLASSIFY" train --train "$TRAIN" --valid-frac 0 --out "$WORK/novalid.safetensors" "${SMALL[@]}" --epochs 2 \
+  >/dev/null 2>"$WORK/novalid.err" || fail "train --valid-frac 0: exit $?: $(cat "$WORK/novalid.err")"
+grep -q "nan" "$WORK/novalid.err" && fail "train --valid-frac 0: 'nan' in the output: $(cat "$WORK/novalid.err")"
+grep -q "^epoch 2: train loss .* no validation data " "$WORK/novalid.err" ||
+  fail "train --valid-frac 0: epoch line does not say 'no validation data': $(cat "$WORK/novalid.err")"
+
+# A held-out split is named as such; --train x.pos reads x.neg too and says so.
+"$CLASSIFY" train --train "$TRAIN" --out "$WORK/split.safetensors" "${SMALL[@]}" --epochs 1 \
+  >/dev/null 2>"$WORK/split.err" || fail "train (valid split): exit $?"
+grep -q "^valid: 4 of the 40 examples of $TRAIN held out (--valid-frac 0.1)$" "$WORK/split.err" ||
+  fail "train: the valid split is not described: $(cat "$WORK/split.err")"
+grep '__label__pos' "$TRAIN" | cut -d' ' -f2- >"$WORK/reviews.pos"
+grep '__label__neg' "$TRAIN" | cut -d' ' -f2- >"$WORK/reviews.neg"
+"$CLASSIFY" train --train "$WORK/reviews.pos" --out "$WORK/classes.safetensors" "${SMALL[@]}" --epochs 1 \
+  >/dev/null 2>"$WORK/classes.err" || fail "train --train x.pos: exit $?: $(cat "$WORK/classes.err")"
+[ "$(sed -n 1p "$WORK/classes.err")" == \
+  "$WORK/reviews.pos: one file per class (label = extension), also read $WORK/reviews.neg, 40 examples, 2 labels" ] ||
+  fail "train --train x.pos: does not say it read x.neg: $(sed -n 1p "$WORK/classes.err")"
 
 # ---- test: N, accuracy, macro-F1 and a confusion matrix with the label names ----
 "$CLASSIFY" test --model "$MODEL" --data "$DATA/classify_valid.tsv" >"$WORK/test.out" 2>"$WORK/test.err" ||
@@ -49,16 +84,24 @@ done
 # ---- predict: one line per input, in order ----
 "$CLASSIFY" predict --model "$MODEL" "$DATA/classify_predict.txt" >"$WORK/pred.out" || fail "predict: exit $?"
 [ "$(wc -l <"$WORK/pred.out")" -eq 4 ] || fail "predict: $(wc -l <"$WORK/pred.out") lines for 4 inputs"
-[ "$(sed -n 1p "$WORK/pred.out")" == "pos" ] || fail "predict: 'wonderful and brilliant' is not pos: $(cat "$WORK/pred.out")"
-[ "$(sed -n 2p "$WORK/pred.out")" == "neg" ] || fail "predict: 'tedious and clumsy' is not neg: $(cat "$WORK/pred.out")"
-grep -qvE "^(pos|neg)$" "$WORK/pred.out" && fail "predict: a line is not a bare label: $(cat "$WORK/pred.out")"
+[ "$(sed -n 1p "$WORK/pred.out")" == "__label__pos" ] || fail "predict: 'wonderful and brilliant' is not pos: $(cat "$WORK/pred.out")"
+[ "$(sed -n 2p "$WORK/pred.out")" == "__label__neg" ] || fail "predict: 'tedious and clumsy' is not neg: $(cat "$WORK/pred.out")"
+grep -qvE "^__label__(pos|neg)$" "$WORK/pred.out" && fail "predict: a line is not fastText's '__label__X': $(cat "$WORK/pred.out")"
 # --probs --k 2: fastText's "__label__pos 0.93 __label__neg 0.07", most probable first, summing to 1.
 "$CLASSIFY" predict --model "$MODEL" --probs --k 2 --text "the music is superb" >"$WORK/probs.out" ||
   fail "predict --probs: exit $?"
 awk '{ exit !(NF == 4 && $1 == "__label__pos" && $3 == "__label__neg" && $2 >= $4 && ($2 + $4 - 1)^2 < 1e-6) }' \
   "$WORK/probs.out" || fail "predict --probs --k 2: $(cat "$WORK/probs.out")"
+# The probability is the float in full: sigmoid(logit) to 1e-6, where 4 digits would be off by up to 5e-5.
+for text in "the music is superb" "tedious and clumsy" "a film"; do
+  logit=$("$CLASSIFY" predict --model "$MODEL" --logits --text "$text")
+  prob=$("$CLASSIFY" predict --model "$MODEL" --probs --text "$text")
+  awk -v x="$logit" -v line="$prob" 'BEGIN { split(line, f, " "); p = 1 / (1 + exp(-x)); if (f[1] == "__label__neg") p = 1 - p;
+    d = f[2] - p; exit !(d < 1e-6 && d > -1e-6) }' ||
+    fail "predict --probs: '$prob' is not the full probability of logit $logit"
+done
 # stdin, and --text together with a file: texts first, then the file's lines.
-[ "$(echo "the plot is dull and awful" | "$CLASSIFY" predict --model "$MODEL" -)" == "neg" ] ||
+[ "$(echo "the plot is dull and awful" | "$CLASSIFY" predict --model "$MODEL" -)" == "__label__neg" ] ||
   fail "predict: stdin input"
 [ "$("$CLASSIFY" predict --model "$MODEL" --text "so delightful" "$DATA/classify_predict.txt" | wc -l)" -eq 5 ] ||
   fail "predict: --text plus a file should give 5 lines"
@@ -69,7 +112,7 @@ awk -v x="$logit" 'BEGIN { exit !(x > 0) }' || fail "predict --logits: expected 
 # ---- three classes: cross entropy over three logits ----
 "$CLASSIFY" train --train "$DATA/classify_questions.txt" --out "$WORK/q.safetensors" "${SMALL[@]}" --epochs 6 \
   --valid-frac 0.25 >/dev/null 2>"$WORK/q.err" || fail "train (3 classes): exit $?: $(cat "$WORK/q.err")"
-[ "$("$CLASSIFY" predict --model "$WORK/q.safetensors" --text "who painted the castle")" == "HUM" ] ||
+[ "$("$CLASSIFY" predict --model "$WORK/q.safetensors" --text "who painted the castle")" == "__label__HUM" ] ||
   fail "predict (3 classes): 'who painted the castle' is not HUM"
 [ "$("$CLASSIFY" predict --model "$WORK/q.safetensors" --logits --text "where is it" | wc -w)" -eq 3 ] ||
   fail "predict --logits (3 classes): expected 3 logits"
@@ -119,6 +162,12 @@ expect_error 1 "classify_train.txt" - -- "$CLASSIFY" test --model "$TRAIN" --dat
 expect_error 1 "not a tapegrad model" - -- "$CLASSIFY" test --model "$MODEL.state.safetensors" --data "$VALID"
 expect_error 1 "no input" - -- "$CLASSIFY" predict --model "$MODEL"
 expect_error 2 "subcommand" - -- "$CLASSIFY"
+printf '__label__pos good\n__label__neg __label__bad awful\n' >"$WORK/multi.txt"
+expect_error 1 "multi.txt:2: a second label '__label__bad' after '__label__neg', expected one label per line" "$BAD" -- \
+  "$CLASSIFY" train --train "$WORK/multi.txt" --out "$BAD"
+printf '\xba\x16\x4f\x2f\x0c\x00\x00\x00rest of a fastText model' >"$WORK/model.bin"  # int32 793712314
+expect_error 1 "model.bin: this is a fastText binary model, not a vector file" "$BAD" -- \
+  "$CLASSIFY" train --train "$TRAIN" --pretrained "$WORK/model.bin" --out "$BAD"
 # A failed run leaves an existing model as it was.
 cp "$MODEL" "$WORK/before.safetensors"
 expect_error 1 "the file is empty" - -- "$CLASSIFY" train --train "$DATA/classify_empty.txt" --out "$MODEL"
@@ -129,10 +178,14 @@ printf 'great 0.1 0.2 0.3 0.4\nawful -0.1 -0.2 -0.3 -0.4\n' >"$WORK/vectors.txt"
 "$CLASSIFY" train --train "$TRAIN" --valid "$VALID" --out "$WORK/p.safetensors" --pretrained "$WORK/vectors.txt" \
   --freeze --epochs 1 --batch 4 >/dev/null 2>"$WORK/p.err" || fail "train --pretrained: exit $?: $(cat "$WORK/p.err")"
 grep -q "found 2 of .* (frozen)" "$WORK/p.err" || fail "train --pretrained: no coverage line: $(cat "$WORK/p.err")"
+grep -q "missing: .*<unk>\|missing: .*<pad>" "$WORK/p.err" && fail "train --pretrained: <unk>/<pad> listed as missing: $(cat "$WORK/p.err")"
+grep -q "^warning: the vectors cover only .* (below 50%)" "$WORK/p.err" ||
+  fail "train --pretrained: no low-coverage warning for 2 words: $(cat "$WORK/p.err")"
 
-# ---- --help works on every subcommand ----
+# ---- --help works on every subcommand; --version names the tool and the project version ----
 for sub in train test predict; do
   "$CLASSIFY" $sub --help >/dev/null || fail "$sub --help: exit $?"
 done
+"$CLASSIFY" --version | grep -qxE "tg-classify [0-9]+\.[0-9]+\.[0-9]+" || fail "--version: $("$CLASSIFY" --version 2>&1)"
 
 finish cli-classify

@@ -95,6 +95,11 @@ TEST_CASE("gradcheck: reshape, concat, stack, narrow, clone") {
   }
   expect_gradients_match([](auto& v) { return concat({v[0], v[1]}, 1); }, {leaf({2, 1}), leaf({2, 3})});
   expect_gradients_match([](auto& v) { return v[0].clone() * 2.0; }, {leaf({4})});
+  expect_gradients_match([](auto& v) { return v[0].squeeze() * 3.0; }, {leaf({1, 3, 1})});
+  for (int dim : {0, 1, 2}) {
+    CAPTURE(dim);
+    expect_gradients_match([dim](auto& v) { return select(v[0], dim, -1); }, {leaf({2, 3, 2})});
+  }
 }
 
 TEST_CASE("gradcheck: index_select adds repeated rows' gradients") {

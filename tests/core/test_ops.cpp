@@ -95,6 +95,19 @@ TEST_CASE("concat, stack and narrow move the right blocks") {
   CHECK_THROWS_WITH_AS(narrow(a, 1, 1, 2), "narrow: [1, 3) is out of range for dim 1 of size 2 (shape [2, 2])", Error);
 }
 
+TEST_CASE("squeeze() drops every size-1 dim; select(dim, index) takes one slice and drops the dim") {
+  CHECK(zeros({1, 3, 1, 2}).squeeze().shape() == Shape{3, 2});
+  CHECK(zeros({1, 1}).squeeze().shape() == Shape{});
+  // o[:, -1, :] of a [B=2, T=3, H=2] output: the last step of each row.
+  Tensor o = tensor({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {2, 3, 2});
+  check_values(select(o, 1, -1), {5, 6, 11, 12});
+  CHECK(select(o, 1, -1).shape() == Shape{2, 2});
+  check_values(select(o, 0, 1), {7, 8, 9, 10, 11, 12});
+  check_values(select(o, -1, 0), {1, 3, 5, 7, 9, 11});
+  CHECK_THROWS_WITH_AS(select(o, 1, 3), "select: index 3 is out of range for dim 1 of size 3 (shape [2, 3, 2])", Error);
+  CHECK_THROWS_WITH_AS(select(o, 1, -4), "select: index -4 is out of range for dim 1 of size 3 (shape [2, 3, 2])", Error);
+}
+
 TEST_CASE("index_select gathers rows for an index tensor of any shape") {
   Tensor table = tensor({0, 0, 1, 1, 2, 2, 3, 3}, {4, 2});
   Tensor idx = indices({3, 1, 1, 0, 2, 3}, {2, 3});

@@ -31,6 +31,17 @@ TEST_CASE("gradients accumulate until zero_grad") {
   CHECK(w.grad().to_vector() == std::vector<float>{2, 4});
 }
 
+TEST_CASE("set_grad sets the gradient that backward then accumulates into, and checks its shape") {
+  Tensor w = tensor({1, 2, 3}).requires_grad_();
+  w.set_grad(tensor({10, 20, 30}));
+  (w * 2.0).sum().backward();
+  CHECK(w.grad().to_vector() == std::vector<float>{12, 22, 32});
+  w.set_grad(Tensor());
+  CHECK_FALSE(w.grad().defined());
+  CHECK_THROWS_WITH_AS(w.set_grad(zeros({2})), "set_grad: the gradient has shape [2], expected [3] (the tensor's)", Error);
+  CHECK_THROWS_WITH_AS(w.set_grad(indices({1, 2, 3})), "set_grad: expected a float32 tensor, got int64 (shape [3])", Error);
+}
+
 TEST_CASE("a tensor used twice receives both gradients") {
   Tensor x = tensor({3}).requires_grad_();
   Tensor y = x * x + x;  // dy/dx = 2x + 1 = 7

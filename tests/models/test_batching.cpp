@@ -38,24 +38,27 @@ std::vector<int64_t> all_example_ids(const std::vector<tg::Batch>& batches) {
 }  // namespace
 
 TEST_CASE("encode_examples tokenizes, maps unknown words to <unk> and labels to class indices") {
-  tg::Vocab vocab = tg::Vocab::build({{"good", "film", "bad"}});
+  tg::Vocab vocab = tg::Vocab::build({{"good", "film", "bad", "good film"}});
   tg::LabelSet labels({"pos", "neg"});
   std::vector<tg::Example> examples = {{"Good film!", "pos"}, {"bad", "neg"}, {"", "pos"}};
-  auto encoded = tg::encode_examples(examples, vocab, labels, tg::Tokenizer::basic);
+  auto encoded = tg::encode_examples(examples, vocab, labels, {.tokenizer = tg::Tokenizer::basic});
   REQUIRE(encoded.size() == 3);
   CHECK(encoded[0].ids == std::vector<int64_t>{vocab.id("good"), vocab.id("film"), tg::Vocab::kUnk});
   CHECK(encoded[0].label == labels.index("pos"));
   CHECK(encoded[1].label == labels.index("neg"));
   CHECK(encoded[2].ids.empty());
-  auto truncated = tg::encode_examples(examples, vocab, labels, tg::Tokenizer::basic, 2);
+  auto truncated = tg::encode_examples(examples, vocab, labels, {.max_len = 2});
   CHECK(truncated[0].ids.size() == 2);
-  CHECK_THROWS_WITH_AS(tg::encode_examples({{"x", "meh"}}, vocab, labels, tg::Tokenizer::basic),
-                       doctest::Contains("unknown label 'meh'"), tg::Error);
+  auto bigrams = tg::encode_examples(examples, vocab, labels, {.ngrams = 2});  // the tool's pipeline
+  CHECK(bigrams[0].ids == std::vector<int64_t>{vocab.id("good"), vocab.id("film"), tg::Vocab::kUnk,
+                                               vocab.id("good film"), tg::Vocab::kUnk});
+  CHECK_THROWS_WITH_AS(tg::encode_examples({{"x", "meh"}}, vocab, labels, {}, "test.tsv", "the model's labels"),
+                       "test.tsv: label 'meh' is not one of the model's labels: neg, pos", tg::Error);
 }
 
-TEST_CASE("permutation holds every index once and depends only on the seed") {
+TEST_CASE("randperm with a generator holds every index once and depends only on the seed") {
   tg::Generator a(5), b(5), c(6);
-  auto pa = tg::permutation(50, a), pb = tg::permutation(50, b), pc = tg::permutation(50, c);
+  auto pa = tg::randperm(50, a), pb = tg::randperm(50, b), pc = tg::randperm(50, c);
   CHECK(pa == pb);
   CHECK(pa != pc);
   std::vector<int64_t> sorted = pa;

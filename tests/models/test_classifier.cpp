@@ -1,6 +1,7 @@
 // TextClassifier: shapes, gradients through the whole model, padding, training, pretrained init.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/gradcheck.hpp"
@@ -220,6 +221,36 @@ TEST_CASE("classifier config: JSON round trip, and bad configs are refused with 
   CHECK_THROWS_WITH_AS(ClassifierConfig::from_json(json), "unknown encoder 'cnn', expected one of: bag, lstm", Error);
   CHECK_THROWS_WITH_AS(TextClassifier({.vocab_size = 10, .num_classes = 1}),
                        "classifier config: num_classes must be >= 2, found 1", Error);
+  // A file written before embedding_init existed reads as PyTorch's default; an unknown name is refused.
+  json = config.to_json();
+  json.erase("embedding_init");
+  CHECK(ClassifierConfig::from_json(json).embedding_init == EmbeddingInit::normal);
+  json["embedding_init"] = "zeros";
+  CHECK_THROWS_WITH_AS(ClassifierConfig::from_json(json), "unknown embedding init 'zeros', expected one of: normal, fasttext",
+                       Error);
+}
+
+TEST_CASE("classifier: embedding_init is PyTorch's N(0, 1) by default, or fastText's U(-1/dim, 1/dim)") {
+  ClassifierConfig config{.vocab_size = 400, .num_classes = 2, .dim = 8};
+  manual_seed(3);
+  TextClassifier normal_init(config);
+  config.embedding_init = EmbeddingInit::fasttext;
+  CHECK(config.to_json()["embedding_init"] == "fasttext");
+  manual_seed(3);
+  TextClassifier fasttext_init(config);
+  const float* normal_rows = normal_init.embedding.weight.f32();
+  const float* fasttext_rows = fasttext_init.embedding.weight.f32();
+  float normal_max = 0, fasttext_max = 0;
+  for (int64_t i = 8; i < 400 * 8; ++i) {  // row 0 is the padding row
+    normal_max = std::max(normal_max, std::fabs(normal_rows[i]));
+    fasttext_max = std::max(fasttext_max, std::fabs(fasttext_rows[i]));
+  }
+  CHECK(normal_max > 2.0f);  // 3192 draws of N(0, 1)
+  CHECK(fasttext_max <= 1.0f / 8);
+  CHECK(fasttext_max > 0.9f / 8);
+  for (int64_t d = 0; d < 8; ++d) CHECK(fasttext_rows[d] == 0.0f);  // the padding row
+  // fc is drawn before the embedding's new values, so it is the same in both models.
+  CHECK(normal_init.fc.weight.to_vector() == fasttext_init.fc.weight.to_vector());
 }
 
 TEST_CASE("classifier: a token id outside the vocabulary is an error, not a crash") {

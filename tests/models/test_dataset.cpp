@@ -24,13 +24,45 @@ using Strings = std::vector<std::string>;
 
 // ---- readers ----
 
-TEST_CASE("fasttext reader takes the first label, skips blank lines and trims the text") {
+TEST_CASE("fasttext reader takes the label, skips blank lines and trims the text") {
   auto examples = tg::read_fasttext(data("reviews.ft"));
   REQUIRE(examples.size() == 3);
   CHECK(labels_of(examples) == Strings{"pos", "neg", "pos"});
   CHECK(examples[0].text == "a warm and funny little film");
-  CHECK(examples[1].text == "the plot goes nowhere at all");  // the second label is not text
+  CHECK(examples[1].text == "the plot goes nowhere at all");
   CHECK(examples[2].text == "quietly moving , with a strong cast");
+}
+
+TEST_CASE("fasttext reader refuses a line with several labels, naming file:line, instead of keeping one") {
+  CHECK_THROWS_WITH_AS(tg::read_fasttext(data("multi_label.ft")),
+                       doctest::Contains("multi_label.ft:2: a second label '__label__bad' after '__label__neg', "
+                                         "expected one label per line (multi-label data is not supported)"),
+                       tg::Error);
+}
+
+TEST_CASE("read_dataset names the format it detected and what it read") {
+  auto tsv = tg::read_dataset(data("sentiment_header.tsv"));
+  CHECK(tsv.format == tg::Format::tsv);
+  CHECK(tsv.examples.size() == 3);
+  CHECK(tsv.summary == data("sentiment_header.tsv") + ": TSV with header, 3 examples, 2 labels");
+  CHECK(tg::read_dataset(data("label_first.tsv")).summary ==
+        data("label_first.tsv") + ": TSV without header, 3 examples, 2 labels");
+  CHECK(tg::read_dataset(data("reviews.ft")).summary ==
+        data("reviews.ft") + ": fastText (__label__<label> text), 3 examples, 2 labels");
+  CHECK(tg::read_dataset(data("questions.label")).summary.find(": TREC (COARSE labels), 4 examples") !=
+        std::string::npos);
+  CHECK(tg::read_dataset(data("header.csv")).summary.find(": CSV with header,") != std::string::npos);
+  CHECK(tg::read_dataset(data("news.csv")).summary.find(": CSV without header,") != std::string::npos);
+  // --train toys.pos reads toys.neg too, and says so.
+  auto toys = tg::read_dataset(data("toys.pos"));
+  CHECK(toys.format == tg::Format::classfiles);
+  CHECK(toys.summary.starts_with(data("toys.pos") + ": one file per class (label = extension), also read " +
+                                 data("toys.neg") + ", "));
+  CHECK(tg::read_dataset(data("toys")).summary.starts_with(
+      data("toys") + ": one file per class (label = extension): " + data("toys.neg") + ", " + data("toys.pos")));
+  // A forced format is used as given.
+  CHECK(tg::read_dataset(data("questions.label"), tg::Format::trec, {.trec_fine = true}).summary.find("COARSE:fine") !=
+        std::string::npos);
 }
 
 TEST_CASE("fasttext reader accepts another label prefix") {

@@ -185,17 +185,18 @@ TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws th
     std::vector<float> table(rows * 3, 9.0f);
     tg::Generator gen(7);
     tg::Coverage c = tg::fill_embedding(table.data(), vocab, v, {}, gen);
-    CHECK(c.total == rows - 1);  // every word but <pad>
+    CHECK(c.total == rows - 2);  // every word but <pad> and <unk>
     CHECK(c.found == 2);         // zorp, blick
     CHECK(c.found_lowercase == 0);
-    CHECK(c.missing_sample == std::vector<std::string>{"<unk>", "QUUX", "nothere", "frobo"});
+    CHECK(c.missing_sample == std::vector<std::string>{"QUUX", "nothere", "frobo"});  // never <unk>
     CHECK(row(table, 0) == std::vector<float>{0, 0, 0});
     CHECK(row(table, 2) == row_of(v, "zorp"));
     CHECK(row(table, 5) == row_of(v, "blick"));
     for (int64_t id : {1, 3, 4, 6})
       for (float x : row(table, id)) CHECK((x >= -0.25f && x < 0.25f));
     CHECK(row(table, 1) != row(table, 3));
-    CHECK(contains(c.summary(), "found 2 of 6 words (33.3%)"));
+    CHECK(contains(c.summary(), "found 2 of 5 words (40.0%)"));
+    CHECK(contains(c.low_coverage_warning(), "warning: the vectors cover only 40.0% of the 5 words (below 50%)"));
   }
   SUBCASE("the lowercase fallback matches QUUX to quux, but not frobo to Frobo") {
     std::vector<float> table(rows * 3, 9.0f);
@@ -203,7 +204,8 @@ TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws th
     CHECK(c.found == 3);  // zorp, blick, and QUUX as quux; "frobo" has no vector ("Frobo" does)
     CHECK(c.found_lowercase == 1);
     CHECK(row(table, 3) == row_of(v, "quux"));
-    CHECK(c.missing_sample == std::vector<std::string>{"<unk>", "nothere", "frobo"});
+    CHECK(c.missing_sample == std::vector<std::string>{"nothere", "frobo"});
+    CHECK(c.low_coverage_warning().empty());  // 3 of 5: not low
   }
   SUBCASE("missing rows can be left as they are") {
     std::vector<float> table(rows * 3, 9.0f);
@@ -221,9 +223,21 @@ TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws th
   SUBCASE("a missing sample is capped, and no padding row can be asked for") {
     std::vector<float> table(rows * 3, 9.0f);
     tg::Coverage c = tg::fill_embedding(table.data(), vocab, v, {.padding_id = -1, .missing_sample_size = 2});
-    CHECK(c.total == rows);
-    CHECK(c.missing_sample == std::vector<std::string>{"<pad>", "<unk>"});
-    CHECK(contains(c.summary(), "missing: \"<pad>\", \"<unk>\", ..."));
+    CHECK(c.total == rows - 2);  // <pad> and <unk> are still not words
+    CHECK(c.missing_sample == std::vector<std::string>{"QUUX", "nothere"});
+    CHECK(contains(c.summary(), "missing: \"QUUX\", \"nothere\", ..."));
+    for (float x : row(table, 0)) CHECK((x >= -0.25f && x < 0.25f));  // row 0 is an ordinary row now
+  }
+  SUBCASE("a vector the file has for <unk> is used, still without counting it") {
+    tg::WordVectors with_unk = v;
+    with_unk.words.push_back("<unk>");
+    with_unk.index["<unk>"] = with_unk.size() - 1;
+    with_unk.values.insert(with_unk.values.end(), {7, 8, 9});
+    std::vector<float> table(rows * 3);
+    tg::Coverage c = tg::fill_embedding(table.data(), vocab, with_unk);
+    CHECK(row(table, 1) == std::vector<float>{7, 8, 9});
+    CHECK(c.found == 2);
+    CHECK(c.total == rows - 2);
   }
 }
 

@@ -85,7 +85,7 @@ TEST_CASE("bce_with_logits matches PyTorch at logits of +-30, with and without p
   check_fixture_case("bce_with_logits", [](const Tensor& x, const Tensor& y) { return bce_with_logits(x, y); });
   Tensor pos_weight = Fixture("losses")["bce_with_logits_pos_weight.pos_weight"];
   check_fixture_case("bce_with_logits_pos_weight",
-                     [&](const Tensor& x, const Tensor& y) { return bce_with_logits(x, y, pos_weight); });
+                     [&](const Tensor& x, const Tensor& y) { return bce_with_logits(x, y, {.pos_weight = pos_weight}); });
 }
 
 TEST_CASE("cross_entropy matches PyTorch for every reduction, ignore_index and label_smoothing") {
@@ -131,19 +131,21 @@ TEST_CASE("gradcheck: bce for every reduction, with and without a broadcast weig
   Tensor weight = tensor({0.5, 2, 1, 3});
   for (Reduction r : {Reduction::mean, Reduction::sum, Reduction::none}) {
     CAPTURE(int(r));
-    expect_gradcheck([&](auto& v) { return bce(v[0], y, {}, r); }, {leaf_uniform({3, 4}, 0.1, 0.9)});
-    expect_gradcheck([&](auto& v) { return bce(v[0], y, weight, r); }, {leaf_uniform({3, 4}, 0.1, 0.9)});
+    expect_gradcheck([&](auto& v) { return bce(v[0], y, {.reduction = r}); }, {leaf_uniform({3, 4}, 0.1, 0.9)});
+    expect_gradcheck([&](auto& v) { return bce(v[0], y, {weight, r}); }, {leaf_uniform({3, 4}, 0.1, 0.9)});
   }
 }
 
-TEST_CASE("gradcheck: bce_with_logits for every reduction, with and without pos_weight") {
+TEST_CASE("gradcheck: bce_with_logits for every reduction, with and without weight and pos_weight") {
   manual_seed(22);
   Tensor y = tensor({1, 0, 0, 1, 0, 1, 1, 0, 0.3f, 0.7f, 1, 0}, {3, 4});
-  Tensor pos_weight = tensor({2, 0.5, 1, 3});
+  Tensor pos_weight = tensor({2, 0.5, 1, 3}), weight = tensor({1.5, 0.25, 1, 2}, {1, 4});
   for (Reduction r : {Reduction::mean, Reduction::sum, Reduction::none}) {
     CAPTURE(int(r));
-    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {}, r); }, {leaf_uniform({3, 4}, -4, 4)});
-    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, pos_weight, r); }, {leaf_uniform({3, 4}, -4, 4)});
+    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {.reduction = r}); }, {leaf_uniform({3, 4}, -4, 4)});
+    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {.pos_weight = pos_weight, .reduction = r}); }, {leaf_uniform({3, 4}, -4, 4)});
+    expect_gradcheck([&](auto& v) { return bce_with_logits(v[0], y, {.weight = weight, .pos_weight = pos_weight, .reduction = r}); },
+                     {leaf_uniform({3, 4}, -4, 4)});
   }
 }
 
@@ -165,11 +167,12 @@ TEST_CASE("gradcheck: cross_entropy with every combination of options") {
         }
 }
 
-TEST_CASE("gradcheck: cross_entropy on [B, T, C] and [N, C, d] logits") {
+TEST_CASE("gradcheck: cross_entropy on [B*T, C] rows of [B, T, C] logits and on [N, C, d] logits") {
   manual_seed(24);
   Tensor bt_targets = indices({0, 3, -100, 2, 1, 1}, {2, 3});
-  expect_gradcheck([&](auto& v) { return cross_entropy(v[0], bt_targets, {.label_smoothing = 0.1}); },
-                   {leaf_uniform({2, 3, 4}, -2, 2)});
+  expect_gradcheck(
+      [&](auto& v) { return cross_entropy(v[0].reshape({-1, 4}), bt_targets.reshape({-1}), {.label_smoothing = 0.1}); },
+      {leaf_uniform({2, 3, 4}, -2, 2)});
   Tensor ncd_targets = indices({0, 3, 2, 1, -100, 4, 2, 2}, {2, 4});  // logits [N=2, C=5, d=4]
   expect_gradcheck([&](auto& v) { return cross_entropy(v[0], ncd_targets, {.reduction = Reduction::none}); },
                    {leaf_uniform({2, 5, 4}, -2, 2)});
@@ -236,16 +239,28 @@ TEST_CASE("cross_entropy with every target ignored is 0 with a zero gradient, wh
   }
 }
 
-TEST_CASE("cross_entropy on [B, T, C] equals cross_entropy on the rows flattened to [B*T, C]") {
-  manual_seed(28);
-  Tensor logits = uniform({2, 3, 4}, -2, 2);
-  Tensor targets = indices({0, 3, -100, 2, 1, 1}, {2, 3});
-  for (Reduction r : {Reduction::mean, Reduction::none}) {
-    Tensor a = cross_entropy(logits, targets, {.label_smoothing = 0.1, .reduction = r});
-    Tensor b = cross_entropy(logits.reshape({6, 4}), targets.reshape({6}), {.label_smoothing = 0.1, .reduction = r});
-    CHECK(a.shape() == (r == Reduction::none ? targets.shape() : Shape{}));
-    CHECK(a.to_vector() == b.to_vector());
-  }
+TEST_CASE("cross_entropy never guesses the class dim: [B, T, C] with targets [B, T] is refused, even when T == C") {
+  // PyTorch reads dim 1 as the classes; a [B, T, C] input must be reshaped to [B*T, C] by the caller.
+  CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 3, 4}), indices({0, 3, 1, 2, 1, 1}, {2, 3})),
+                       "cross_entropy: logits [2, 3, 4] and targets [2, 3] do not match: expected targets [2, 4] "
+                       "(classes on dim 1, as PyTorch); for classes last, pass logits.reshape({-1, 4}) and "
+                       "targets.reshape({-1})",
+                       Error);
+  // T == C: [2, 3, 3] with targets [2, 3] is valid as classes on dim 1 (targets [N, d1]), never as classes last.
+  Tensor logits = uniform({2, 3, 3}, -2, 2);
+  Tensor targets = indices({0, 2, 1, 1, 0, 2}, {2, 3});
+  Tensor as_dim1 = cross_entropy(logits, targets, {.reduction = Reduction::none});
+  const double first = -std::log(std::exp(logits.at({0, 0, 0})) /
+                                 (std::exp(logits.at({0, 0, 0})) + std::exp(logits.at({0, 1, 0})) +
+                                  std::exp(logits.at({0, 2, 0}))));
+  CHECK(as_dim1.at({0, 0}) == doctest::Approx(first).epsilon(1e-5));
+}
+
+TEST_CASE("cross_entropy on [C] logits with a 0-dim target is one example, as PyTorch") {
+  Tensor logits = tensor({1, 2, 0.5});
+  Tensor target = indices({1}).reshape(Shape{});
+  const double want = -std::log(std::exp(2.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(0.5)));
+  CHECK(cross_entropy(logits, target).item() == doctest::Approx(want).epsilon(1e-6));
 }
 
 TEST_CASE("cross_entropy on [N, C, d] reads classes from dim 1, as PyTorch") {
@@ -287,7 +302,10 @@ TEST_CASE("cross_entropy: padded steps with ignored targets change no loss and n
       CAPTURE(garbage);
       auto [short_x, short_t] = padded(T, garbage);
       auto [long_x, long_t] = padded(T + extra, garbage);
-      Tensor short_loss = cross_entropy(short_x, short_t, options), long_loss = cross_entropy(long_x, long_t, options);
+      auto rows_loss = [&](const Tensor& x, const Tensor& t) {  // one row per position: [B*steps, C]
+        return cross_entropy(x.reshape({-1, C}), t.reshape({-1}), options);
+      };
+      Tensor short_loss = rows_loss(short_x, short_t), long_loss = rows_loss(long_x, long_t);
       CHECK(short_loss.item() == long_loss.item());
       short_loss.backward(/*retain_graph=*/true);  // both graphs share the tape
       long_loss.backward();
@@ -305,7 +323,7 @@ TEST_CASE("cross_entropy: padded steps with ignored targets change no loss and n
 
 TEST_CASE("bce at p = 0 and 1 costs the clamp value 100 and its gradient is finite") {
   Tensor p = leaf(tensor({0, 1, 0, 1}));
-  Tensor loss = bce(p, tensor({1, 0, 0, 1}), {}, Reduction::none);
+  Tensor loss = bce(p, tensor({1, 0, 0, 1}), {.reduction = Reduction::none});
   CHECK(loss.to_vector() == std::vector<float>{100, 100, 0, 0});
   loss.sum().backward();
   auto g = p.grad().to_vector();
@@ -319,7 +337,7 @@ TEST_CASE("bce with a weight scales each element's loss and gradient") {
   Tensor p = tensor({0.2, 0.6, 0.9, 0.4}, {2, 2});
   Tensor y = tensor({1, 0, 1, 1}, {2, 2});
   Tensor w = tensor({2, 0.5});  // per column
-  auto plain = bce(p, y, {}, Reduction::none).to_vector(), weighted = bce(p, y, w, Reduction::none).to_vector();
+  auto plain = bce(p, y, {.reduction = Reduction::none}).to_vector(), weighted = bce(p, y, {w, Reduction::none}).to_vector();
   for (size_t i = 0; i < 4; ++i) CHECK(weighted[i] == doctest::Approx(plain[i] * (i % 2 == 0 ? 2 : 0.5)));
   CHECK(plain[0] == doctest::Approx(-std::log(0.2)));
   CHECK(plain[1] == doctest::Approx(-std::log(0.4)));
@@ -329,7 +347,7 @@ TEST_CASE("bce_with_logits equals bce of the sigmoid for moderate logits") {
   manual_seed(31);
   Tensor x = uniform({3, 4}, -5, 5);
   Tensor y = tensor({1, 0, 0, 1, 0, 1, 1, 0, 0.3f, 0.7f, 1, 0}, {3, 4});
-  check_close(bce_with_logits(x, y, {}, Reduction::none), bce(sigmoid(x), y, {}, Reduction::none), 1e-4, 1e-5);
+  check_close(bce_with_logits(x, y, {.reduction = Reduction::none}), bce(sigmoid(x), y, {.reduction = Reduction::none}), 1e-4, 1e-5);
 }
 
 TEST_CASE("bce_with_logits is finite at infinite logits where the loss is, and its gradient is never NaN") {
@@ -339,7 +357,7 @@ TEST_CASE("bce_with_logits is finite at infinite logits where the loss is, and i
   for (const Tensor& pw : {Tensor(), pos_weight}) {
     CAPTURE(pw.defined());
     x.zero_grad();
-    Tensor loss = bce_with_logits(x, y, pw, Reduction::none);
+    Tensor loss = bce_with_logits(x, y, {.pos_weight = pw, .reduction = Reduction::none});
     auto l = loss.to_vector();
     CHECK(l[0] == 0.0f);  // right sign, infinitely sure
     CHECK(l[1] == kInf);  // wrong sign, infinitely sure: infinite
@@ -366,7 +384,7 @@ TEST_CASE("bce_with_logits is accurate to float precision from logit -80 to 80")
     }
   const int64_t n = int64_t(xs.size());
   Tensor x = leaf(tensor(xs));
-  Tensor loss = bce_with_logits(x, tensor(ys), tensor(std::vector<float>(xs.size(), 1.5f)), Reduction::none);
+  Tensor loss = bce_with_logits(x, tensor(ys), {.pos_weight = tensor(std::vector<float>(xs.size(), 1.5f)), .reduction = Reduction::none});
   loss.backward(ones({n}));
   auto got = loss.to_vector(), grad = x.grad().to_vector();
   auto softplus = [](double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z))); };
@@ -420,8 +438,21 @@ TEST_CASE("accuracy counts argmax hits and skips ignored targets") {
   Tensor logits = tensor({0.1, 0.9, 0.0, 2.0, 1.0, 0.5, 0.3, 0.3, 0.1, 0.0, 0.0, 5.0}, {4, 3});
   CHECK(accuracy(logits, indices({1, 0, 0, 1})) == 3);  // row 2 ties: the first maximum (0) wins
   CHECK(accuracy(logits, indices({1, -100, 1, 2})) == 2);
-  CHECK(accuracy(logits.reshape({2, 2, 3}), indices({1, 0, 0, 2}, {2, 2})) == 4);
+  // The same four rows as [N=1, C=3, d=4] (classes on dim 1): column k of the class axis is row k above.
+  Tensor columns = tensor({0.1, 2.0, 0.3, 0.0, 0.9, 1.0, 0.3, 0.0, 0.0, 0.5, 0.1, 5.0}, {1, 3, 4});
+  CHECK(accuracy(columns, indices({1, 0, 0, 2}, {1, 4})) == 4);
   CHECK(accuracy(logits, indices({-100, -100, -100, -100})) == 0);
+}
+
+TEST_CASE("bce_with_logits weight scales each element's loss, as PyTorch's weight argument") {
+  manual_seed(40);
+  Tensor x = uniform({2, 3}, -3, 3), y = tensor({1, 0, 1, 0, 0, 1}, {2, 3}), w = tensor({0.5, 2, 0});
+  auto plain = bce_with_logits(x, y, {.reduction = Reduction::none}).to_vector();
+  auto weighted = bce_with_logits(x, y, {.weight = w, .reduction = Reduction::none}).to_vector();
+  for (size_t i = 0; i < plain.size(); ++i) CHECK(weighted[i] == doctest::Approx(plain[i] * w.to_vector()[i % 3]));
+  CHECK(binary_cross_entropy_with_logits(x, y, {.weight = w}).item() ==
+        doctest::Approx(bce_with_logits(x, y, {.weight = w}).item()));
+  CHECK(binary_cross_entropy(sigmoid(x), y).item() == doctest::Approx(bce(sigmoid(x), y).item()));
 }
 
 // ---- errors ----
@@ -430,7 +461,7 @@ TEST_CASE("cross_entropy names an out-of-range target, its position and the clas
   Tensor logits = zeros({6, 5});
   CHECK_THROWS_WITH_AS(cross_entropy(logits, indices({0, 1, 2, 7, 0, 0})),
                        "cross_entropy: target 7 at position [3] is out of range for 5 classes", Error);
-  CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 3, 5}), indices({0, 1, 2, 4, -1, 0}, {2, 3})),
+  CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 5, 3}), indices({0, 1, 2, 4, -1, 0}, {2, 3})),
                        "cross_entropy: target -1 at position [1, 1] is out of range for 5 classes", Error);
   CHECK_THROWS_WITH_AS(nll_loss(logits, indices({0, 1, 2, 5, 0, 0})),
                        "nll_loss: target 5 at position [3] is out of range for 5 classes", Error);
@@ -441,17 +472,22 @@ TEST_CASE("cross_entropy names an out-of-range target, its position and the clas
 
 TEST_CASE("cross_entropy names both shapes when logits and targets do not fit") {
   CHECK_THROWS_WITH_AS(cross_entropy(zeros({6, 5}), indices({0, 1, 2, 3})),
-                       "cross_entropy: logits [6, 5] and targets [4] do not match: expected targets [6]", Error);
+                       "cross_entropy: logits [6, 5] and targets [4] do not match: expected targets [6] (classes on "
+                       "dim 1, as PyTorch)",
+                       Error);
   CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 3, 5}), zeros({2, 4}, DType::i64)),
                        "cross_entropy: logits [2, 3, 5] and targets [2, 4] do not match: expected targets [2, 5] "
-                       "(classes on dim 1) or [2, 3] (classes last)",
+                       "(classes on dim 1, as PyTorch)",
                        Error);
   CHECK_THROWS_WITH_AS(cross_entropy(zeros({5}), indices({1})),
-                       "cross_entropy: logits must be [N, C] or have more dims, got [5]", Error);
+                       "cross_entropy: logits must be [N, C], [N, C, d1, ...] or [C] with a 0-dim target, got [5]",
+                       Error);
   CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 3}), zeros({2})),
                        "cross_entropy: expected a int64 tensor, got float32 (shape [2])", Error);
   CHECK_THROWS_WITH_AS(nll_loss(zeros({2, 3}), indices({0, 1, 2})),
-                       "nll_loss: log_probs [2, 3] and targets [3] do not match: expected targets [2]", Error);
+                       "nll_loss: log_probs [2, 3] and targets [3] do not match: expected targets [2] (classes on "
+                       "dim 1, as PyTorch)",
+                       Error);
 }
 
 TEST_CASE("cross_entropy rejects bad class weights and label_smoothing") {
@@ -475,7 +511,7 @@ TEST_CASE("bce rejects probabilities outside [0, 1] and mismatched shapes") {
                        Error);
   CHECK_THROWS_WITH_AS(bce(zeros({2, 2}), zeros({4})), "bce: probs [2, 2] and targets [4] must have the same shape",
                        Error);
-  CHECK_THROWS_WITH_AS(bce_with_logits(zeros({3, 4}), zeros({3, 4}), ones({2, 1, 4})),
+  CHECK_THROWS_WITH_AS(bce_with_logits(zeros({3, 4}), zeros({3, 4}), {.pos_weight = ones({2, 1, 4})}),
                        "bce_with_logits: pos_weight [2, 1, 4] does not broadcast to the input's shape [3, 4]", Error);
   CHECK_THROWS_WITH_AS(
       bce_with_logits(zeros({3, 4}), leaf(zeros({3, 4}))),

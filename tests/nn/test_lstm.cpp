@@ -37,6 +37,7 @@ void expect_same_values(const Tensor& got, const Tensor& want) {
 void check_fixture_case(const std::string& c, LSTMOptions options) {
   CAPTURE(c);
   test::Fixture fx("lstm");
+  options.batch_first = true;  // the fixtures are batch-first (tools/gen_fixtures.py)
   LSTM lstm(3, 4, options);
   std::map<std::string, Tensor> state;
   for (auto& [name, p] : lstm.named_parameters()) state[name] = fx[c + "." + name];
@@ -66,7 +67,7 @@ void check_fixture_case(const std::string& c, LSTMOptions options) {
 }  // namespace
 
 TEST_CASE("lstm: parameters have PyTorch's names and shapes, layer by layer and direction by direction") {
-  LSTM lstm(3, 4, {.num_layers = 2, .bidirectional = true});
+  LSTM lstm(3, 4, {.num_layers = 2, .batch_first = true, .bidirectional = true});
   std::vector<std::pair<std::string, Shape>> want = {
       {"weight_ih_l0", {16, 3}}, {"weight_hh_l0", {16, 4}}, {"bias_ih_l0", {16}}, {"bias_hh_l0", {16}},
       {"weight_ih_l0_reverse", {16, 3}}, {"weight_hh_l0_reverse", {16, 4}}, {"bias_ih_l0_reverse", {16}},
@@ -84,9 +85,9 @@ TEST_CASE("lstm: parameters have PyTorch's names and shapes, layer by layer and 
 
 TEST_CASE("lstm: parameters start uniform in [-1/sqrt(H), 1/sqrt(H)] from the seeded generator") {
   manual_seed(7);
-  LSTM a(5, 16);
+  LSTM a(5, 16, {.batch_first = true});
   manual_seed(7);
-  LSTM b(5, 16);
+  LSTM b(5, 16, {.batch_first = true});
   for (auto& [name, p] : a.named_parameters()) {
     CAPTURE(name);
     auto v = p.to_vector();
@@ -100,9 +101,9 @@ TEST_CASE("lstm: parameters start uniform in [-1/sqrt(H), 1/sqrt(H)] from the se
 
 TEST_CASE("lstm: forget_bias_one sets the f slice of bias_ih to 1 and of bias_hh to 0, nothing else") {
   manual_seed(3);
-  LSTM plain(2, 4);
+  LSTM plain(2, 4, {.batch_first = true});
   manual_seed(3);
-  LSTM lstm(2, 4, {.forget_bias_one = true});
+  LSTM lstm(2, 4, {.batch_first = true, .forget_bias_one = true});
   auto b_ih = lstm.state_dict()["bias_ih_l0"].to_vector(), b_hh = lstm.state_dict()["bias_hh_l0"].to_vector();
   auto plain_ih = plain.state_dict()["bias_ih_l0"].to_vector();
   for (int j = 0; j < 16; ++j) {
@@ -142,7 +143,7 @@ TEST_CASE("lstm: gradcheck for x, h0, c0 and every parameter, with and without l
   const int64_t B = 2, T = 3, I = 2, H = 3;
   for (bool with_lengths : {false, true}) {
     CAPTURE(with_lengths);
-    LSTM lstm(I, H);
+    LSTM lstm(I, H, {.batch_first = true});
     Tensor lengths = with_lengths ? indices({3, 1}) : Tensor();
     std::vector<Tensor> inputs = {randn({B, T, I}).requires_grad_(), randn({1, B, H}).requires_grad_(),
                                   randn({1, B, H}).requires_grad_()};
@@ -171,7 +172,7 @@ TEST_CASE("lstm: gradcheck through two bidirectional layers with a length-0 sequ
 TEST_CASE("lstm: extra padding (with garbage in it) changes no result and no gradient") {
   manual_seed(21);
   const int64_t B = 3, T = 4, T_long = 7, I = 3, H = 4;
-  LSTM lstm(I, H, {.num_layers = 2, .bidirectional = true});
+  LSTM lstm(I, H, {.num_layers = 2, .batch_first = true, .bidirectional = true});
   Tensor lengths = indices({4, 2, 3});
   Tensor x = randn({B, T, I}), grad_output = randn({B, T, 2 * H});
   Tensor grad_h_n = randn({4, B, H}), grad_c_n = randn({4, B, H});
@@ -206,7 +207,7 @@ TEST_CASE("lstm: extra padding (with garbage in it) changes no result and no gra
 TEST_CASE("lstm: a length-0 sequence gives zero output and h_n = h0, c_n = c0, with their gradients") {
   manual_seed(5);
   const int64_t B = 2, T = 3, H = 4;
-  LSTM lstm(2, H);
+  LSTM lstm(2, H, {.batch_first = true});
   Tensor h0 = randn({1, B, H}).requires_grad_(), c0 = randn({1, B, H}).requires_grad_();
   LSTMOutput r = lstm.forward(randn({B, T, 2}), indices({3, 0}), h0, c0);
   CHECK(narrow(r.output, 0, 1, 1).to_vector() == std::vector<float>(size_t(T * H), 0.0f));
@@ -221,10 +222,20 @@ TEST_CASE("lstm: a length-0 sequence gives zero output and h_n = h0, c_n = c0, w
   CHECK(narrow(c0.grad(), 1, 1, 1).to_vector() == std::vector<float>(size_t(H), 0.0f));
 }
 
+TEST_CASE("lstm: like PyTorch, the input is time-first [T, B, I] unless batch_first is asked for") {
+  LSTM lstm(3, 4);
+  CHECK_FALSE(lstm.options().batch_first);
+  LSTMOutput r = lstm.forward(zeros({5, 2, 3}));  // T = 5, B = 2
+  CHECK(r.output.shape() == Shape{5, 2, 4});
+  CHECK(r.h_n.shape() == Shape{1, 2, 4});
+  CHECK_THROWS_WITH_AS(lstm.forward(zeros({5, 2, 4})),
+                       "lstm: x has shape [5, 2, 4], expected [T, B, input_size] with input_size=3", Error);
+}
+
 TEST_CASE("lstm: time-first input gives the transposed batch-first result") {
   manual_seed(8);
   const int64_t B = 3, T = 4, I = 2, H = 3;
-  LSTM batch_first(I, H, {.bidirectional = true});
+  LSTM batch_first(I, H, {.batch_first = true, .bidirectional = true});
   LSTM time_first(I, H, {.batch_first = false, .bidirectional = true});
   time_first.load_state_dict(batch_first.state_dict());
   Tensor x = randn({B, T, I}), lengths = indices({4, 1, 3});
@@ -242,7 +253,7 @@ TEST_CASE("lstm: time-first input gives the transposed batch-first result") {
 
 TEST_CASE("lstm: each layer-direction is one node on the tape, whatever the sequence length") {
   manual_seed(9);
-  LSTM lstm(2, 3, {.num_layers = 2, .bidirectional = true});
+  LSTM lstm(2, 3, {.num_layers = 2, .batch_first = true, .bidirectional = true});
   std::vector<size_t> nodes;  // tape size for each T
   for (int64_t T : {1, 50}) {
     CAPTURE(T);
@@ -261,7 +272,7 @@ TEST_CASE("lstm: each layer-direction is one node on the tape, whatever the sequ
 
 TEST_CASE("lstm: frozen parameters and inputs get no gradient, the others do") {
   manual_seed(10);
-  LSTM lstm(2, 3);
+  LSTM lstm(2, 3, {.batch_first = true});
   auto params = lstm.named_parameters();
   Tensor weight_ih = params[0].second, weight_hh = params[1].second;
   weight_ih.requires_grad_(false);
@@ -275,7 +286,7 @@ TEST_CASE("lstm: frozen parameters and inputs get no gradient, the others do") {
 }
 
 TEST_CASE("lstm: bad inputs are rejected with a message naming what was expected") {
-  LSTM lstm(3, 4, {.num_layers = 2});
+  LSTM lstm(3, 4, {.num_layers = 2, .batch_first = true});
   CHECK_THROWS_WITH_AS(lstm.forward(zeros({2, 3})),
                        "lstm: x has shape [2, 3], expected 3 dims [B, T, input_size] (batch_first)", Error);
   CHECK_THROWS_WITH_AS(lstm.forward(zeros({2, 5, 4})),

@@ -6,6 +6,7 @@
 #include "nn/dropout.hpp"
 #include "nn/embedding.hpp"
 #include "nn/linear.hpp"
+#include "nn/sequential.hpp"
 
 using namespace tg;
 
@@ -180,4 +181,80 @@ TEST_CASE("registering two parameters or sub-modules under one name is an error"
   Twice m;
   CHECK_THROWS_WITH_AS(m.add_twice(), "register_parameter: a parameter named 'a' is already registered", Error);
   CHECK_THROWS_WITH_AS(m.add_module_twice(), "register_module: a module named 'fc' is already registered", Error);
+}
+
+TEST_CASE("a moved module keeps its parameter names, values and gradients; moved-into modules swap") {
+  manual_seed(1);
+  Classifier a;
+  const auto names = names_of(a);
+  const Tensor weight = a.embedding.weight;
+  Classifier b = std::move(a);  // the sub-modules moved with it: their registry entries must follow
+  CHECK(names_of(b) == names);
+  CHECK(b.named_parameters()[1].second.impl() == weight.impl());  // "embedding.weight": the same tensor
+  b.forward(indices({1, 2}, {1, 2})).sum().backward();
+  CHECK(b.encoder.first.weight.grad().defined());
+  CHECK(contains(b.trainable_parameters(), b.encoder.second.weight));
+
+  manual_seed(2);
+  Classifier c;
+  const Tensor c_weight = c.embedding.weight;
+  std::swap(b, c);
+  CHECK(b.state_dict()["embedding.weight"].impl() == c_weight.impl());
+  CHECK(c.state_dict()["embedding.weight"].impl() == weight.impl());
+  b.eval();  // reaches the sub-modules of the swapped object, not of the old place
+  CHECK_FALSE(b.encoder.drop.is_training());
+  CHECK(c.encoder.drop.is_training());
+}
+
+TEST_CASE("a module returned by value from a function works as the one built there") {
+  auto make = [] {
+    nn::Linear fc(3, 2);
+    fc.weight.requires_grad_(false);
+    return fc;
+  };
+  nn::Linear fc = make();
+  CHECK(names_of(fc) == std::vector<std::string>{"weight", "bias"});
+  CHECK(fc.trainable_parameters().size() == 1);
+}
+
+TEST_CASE("modules compose without a subclass: register_module takes a shared_ptr") {
+  nn::Module model;
+  auto& fc = model.register_module("fc", std::make_shared<nn::Linear>(4, 2));
+  CHECK(names_of(model) == std::vector<std::string>{"fc.weight", "fc.bias"});
+  CHECK(model.named_parameters()[0].second.impl() == fc.weight.impl());
+  CHECK_THROWS_WITH_AS(model.register_module("a.b", std::make_shared<nn::Linear>(1, 1)),
+                       "register_module: module name 'a.b' must be non-empty and contain no '.'", Error);
+}
+
+TEST_CASE("Sequential runs its steps in order and names parameters by position, as torch.nn.Sequential") {
+  manual_seed(3);
+  nn::Linear first(4, 3), second(3, 2);
+  const Tensor x = randn({5, 4});
+  const Tensor want = second.forward(relu(first.forward(x)));
+  nn::Sequential mlp;
+  mlp.push_back(std::move(first)).push_back(tg::relu).push_back(std::move(second));
+  CHECK(mlp.size() == 3);
+  CHECK(names_of(mlp) == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"});
+  CHECK(mlp.forward(x).to_vector() == want.to_vector());
+  mlp.forward(x).sum().backward();
+  for (auto& [name, p] : mlp.named_parameters()) {
+    CAPTURE(name);
+    CHECK(p.grad().defined());
+  }
+  mlp.push_back([](const Tensor& h) { return h * 2.0; });
+  CHECK(mlp.forward(x).to_vector() == (want * 2.0).to_vector());
+}
+
+TEST_CASE("ModuleDict keeps modules by name in insertion order and finds them typed") {
+  nn::ModuleDict heads;
+  heads.insert("sentiment", nn::Linear(8, 2));
+  heads.insert("topic", nn::Linear(8, 4));
+  CHECK(heads.keys() == std::vector<std::string>{"sentiment", "topic"});
+  CHECK(names_of(heads) == std::vector<std::string>{"sentiment.weight", "sentiment.bias", "topic.weight", "topic.bias"});
+  CHECK(heads.contains("topic"));
+  CHECK_FALSE(heads.contains("fc"));
+  CHECK(heads.at<nn::Linear>("topic").out_features() == 4);
+  CHECK_THROWS_WITH_AS(heads.at("fc"), "ModuleDict: no module named 'fc'", Error);
+  CHECK_THROWS_WITH_AS(heads.at<nn::Embedding>("topic"), "ModuleDict: module 'topic' is not of the requested type", Error);
+  CHECK_THROWS_WITH_AS(heads.insert("topic", nn::Linear(1, 1)), "register_module: a module named 'topic' is already registered", Error);
 }

@@ -30,9 +30,7 @@ inline Tensor make_param(const Tensor& values) {
 inline Tensor snapshot(const Tensor& t) { return tensor(t.to_vector(), t.shape()); }
 
 // Sets the dense gradient of param to a copy of grad.
-inline void set_grad(Tensor& param, const Tensor& grad) {
-  param.impl()->grad = tensor(grad.to_vector(), grad.shape()).impl_ptr();
-}
+inline void set_grad(Tensor& param, const Tensor& grad) { param.set_grad(grad.clone().detach()); }
 
 // Replaces the row-sparse gradient of param by rows (any order, repeats summed) with values [n, D].
 inline void set_sparse_grad(Tensor& param, const std::vector<int64_t>& rows, const Tensor& values) {

@@ -21,6 +21,7 @@ struct TrainArgs {
   int64_t sample_every = 0, eval_every = 500;
   uint64_t seed = 1;
   bool resume = false;
+  bool quiet = false;  // no progress, notes or samples: warnings, errors and the final line only
 };
 
 struct GenerateArgs {

@@ -77,8 +77,9 @@ void check_same_settings(const std::string& path, const std::map<std::string, st
   }
 }
 
-// A line on stderr above the progress line (which the next update redraws below it).
-void note(const std::string& text) {
+// A line on stderr above the progress line (which the next update redraws below it); none with --quiet.
+void note(const TrainArgs& args, const std::string& text) {
+  if (args.quiet) return;
   fmt::print(stderr, "{}{}\n", is_terminal(stderr) ? "\r\x1b[K" : "", text);
   std::fflush(stderr);
 }
@@ -128,7 +129,7 @@ void Trainer::resume() {
   default_generator().set_state(state.rng);
   step_ = state.step;
   if (state.extra.count("seconds")) seconds_ = optim::read_number(state.extra, "seconds");
-  note(fmt::format("resuming from {} at step {}", path, step_));
+  note(args_, fmt::format("resuming from {} at step {}", path, step_));
 }
 
 void Trainer::train_step() {
@@ -153,7 +154,7 @@ void Trainer::evaluate_and_save() {
     valid_loss_ = evaluate_loss(model_, data_.valid, args_.seq, args_.batch);
     line += fmt::format(", held-out loss {:.4f} nats/char = {:.4f} bits/char", valid_loss_, nats_to_bits(valid_loss_));
   }
-  note(line);
+  note(args_, line);
   loss_sum_ = 0;
   loss_count_ = 0;
   if (log_)
@@ -169,7 +170,7 @@ void Trainer::print_sample() {
   Generator gen(args_.seed + static_cast<uint64_t>(step_));  // its own: the training stream stays as it is
   std::vector<int64_t> prompt = data_.vocab.encode("\n");
   std::vector<int64_t> sample = generate(model_, prompt, {.length = 200}, gen);
-  note(fmt::format("--- sample at step {} ---\n{}\n---", step_, data_.vocab.decode(sample)));
+  note(args_, fmt::format("--- sample at step {} ---\n{}\n---", step_, data_.vocab.decode(sample)));
 }
 
 void Trainer::run() {
@@ -180,13 +181,13 @@ void Trainer::run() {
   if (!args_.log.empty())
     log_ = args_.resume ? TrainLog::resume(args_.log, kLogColumns, static_cast<double>(step_))
                         : TrainLog(args_.log, kLogColumns);
-  note(fmt::format("{}: {} training and {} held-out characters, {} distinct; {} parameters; {} thread(s), "
+  note(args_, fmt::format("{}: {} training and {} held-out characters, {} distinct; {} parameters; {} thread(s), "
                    "OpenBLAS {} kernels",
                    args_.text, data_.train.size(), data_.valid.size(), data_.vocab.size() - 1,
                    model_.num_parameters(), num_threads(), openblas_get_corename()));
 
   std::string label = step_ > 0 ? fmt::format("train from step {}", step_) : "train";
-  Progress progress(label, std::max<int64_t>(args_.steps - step_, 0), {.unit = "chars"});
+  Progress progress(label, std::max<int64_t>(args_.steps - step_, 0), {.unit = "chars", .quiet = args_.quiet});
   auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   const double seconds_before = seconds_;

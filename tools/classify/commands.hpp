@@ -32,6 +32,7 @@ struct TrainOptions {
   int64_t max_len = 0;
   int64_t ngrams = 1;
   double dropout = 0.5;
+  bool quiet = false;             // no progress, no per-epoch lines: warnings, errors and the result only
 };
 
 struct TestOptions {

@@ -50,6 +50,7 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
       ->check(tg::at_least(0))->capture_default_str();
   cmd->add_option("--ngrams", o.ngrams, "also use word n-grams up to this length as tokens (fastText's -wordNgrams)")
       ->check(CLI::Range(1, 5))->capture_default_str();
+  cmd->add_flag("--quiet", o.quiet, "no progress and no per-epoch lines: only warnings, errors and the result");
   cmd->add_option("--dropout", o.dropout, "dropout on the sentence vector before fc (training only)")->check(CLI::Range(0.0, 0.95))->capture_default_str();
   return cmd;
 }
@@ -69,7 +70,7 @@ CLI::App* add_predict(CLI::App& app, PredictOptions& o) {
   cmd->add_option("--text", o.texts, "a text to classify (may be repeated)")->allow_extra_args(false);
   cmd->add_option("input", o.input_path, "a file with one text per line, - for stdin");
   cmd->add_option("--k", o.k, "how many labels per line")->check(tg::at_least(1))->capture_default_str();
-  cmd->add_flag("--probs", o.probs, "print fastText-style '__label__pos 0.93' with probabilities");
+  cmd->add_flag("--probs", o.probs, "add each label's probability, as fastText's predict-prob: '__label__pos 0.93'");
   cmd->add_flag("--logits", o.logits, "print the raw logits instead (for tools/check_torch_load.py)")
       ->group("");  // hidden: a debugging aid
   cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(tg::at_least(1))->capture_default_str();

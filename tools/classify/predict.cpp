@@ -1,7 +1,8 @@
-// tg-classify predict: the top-k labels of each input text, one output line per input line.
-//   pos                                  (default)
-//   __label__pos 0.93 __label__neg 0.07  (--probs, fastText's format)
-//   1.83                                 (--logits: the raw logits, for tools/check_torch_load.py)
+// tg-classify predict: the top-k labels of each input text, one output line per input line, in
+// fastText's format:
+//   __label__pos                                       (default; --k 2: "__label__pos __label__neg")
+//   __label__pos 0.99997 __label__neg 3.0219555e-05    (--probs: each float in full, never rounded)
+//   1.83                                               (--logits: the raw logits, for tools/check_torch_load.py)
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -44,8 +45,9 @@ std::string top_k(const float* probs, const LabelSet& labels, const PredictOptio
   std::string out;
   for (int64_t i = 0; i < std::min<int64_t>(options.k, labels.size()); ++i) {
     if (i) out += " ";
-    if (options.probs) out += fmt::format("__label__{} {:.4g}", labels.name(order[i]), probs[order[i]]);
-    else out += labels.name(order[i]);
+    out += "__label__" + labels.name(order[i]);
+    // "{}" is the shortest text that reads back as the same float: 0.99997 stays 0.99997, not 1.
+    if (options.probs) out += fmt::format(" {}", probs[order[i]]);
   }
   return out;
 }

@@ -32,6 +32,7 @@ const std::vector<std::string> kLogColumns = {"epoch", "step", "train_loss", "tr
                                               "seconds"};
 
 struct TrainData {
+  std::vector<std::string> summaries;  // what was read: "train.tsv: TSV with header, 67349 examples, 2 labels"
   Vocab vocab;
   LabelSet labels;
   std::vector<EncodedExample> train;
@@ -39,16 +40,23 @@ struct TrainData {
 };
 
 TrainData prepare_data(const TrainOptions& options, const Preprocessing& preprocessing) {
-  std::vector<Example> train = read_dataset(options.train_path, options.format);
+  TrainData data;
+  Dataset train_file = read_dataset(options.train_path, options.format);
+  data.summaries.push_back(train_file.summary);
+  std::vector<Example> train = std::move(train_file.examples);
   std::vector<Example> valid;
   if (!options.valid_path.empty()) {
-    valid = read_dataset(options.valid_path, options.format);
+    Dataset valid_file = read_dataset(options.valid_path, options.format);
+    data.summaries.push_back(valid_file.summary);
+    valid = std::move(valid_file.examples);
   } else if (options.valid_fraction > 0) {
     TrainValid split = split_train_valid(train, options.valid_fraction, options.seed);
     train = std::move(split.train);
     valid = std::move(split.valid);
+    data.summaries.push_back(fmt::format("valid: {} of the {} examples of {} held out (--valid-frac {})",
+                                         valid.size(), valid.size() + train.size(), options.train_path,
+                                         options.valid_fraction));
   }
-  TrainData data;
   WordCounts counts;
   std::vector<std::string> label_names;
   for (const Example& example : train) {
@@ -60,21 +68,10 @@ TrainData prepare_data(const TrainOptions& options, const Preprocessing& preproc
   if (data.labels.size() < 2)
     fail("{}: every example has the label '{}', a classifier needs at least 2 labels", options.train_path,
          data.labels.name(0));
-  data.train = encode_dataset(train, data.vocab, data.labels, preprocessing, options.train_path);
+  data.train = encode_examples(train, data.vocab, data.labels, preprocessing, options.train_path);
   std::string valid_source = options.valid_path.empty() ? options.train_path + " (valid split)" : options.valid_path;
-  data.valid = encode_dataset(valid, data.vocab, data.labels, preprocessing, valid_source, "the training labels");
+  data.valid = encode_examples(valid, data.vocab, data.labels, preprocessing, valid_source, "the training labels");
   return data;
-}
-
-// fastText's init of the word vectors, U(-1/dim, 1/dim), instead of PyTorch's N(0, 1): the mean of a
-// sentence's N(0, 1) rows is mostly noise that training must first undo (SST-2 dev accuracy of the bag
-// model, measured: 0.79-0.80 with N(0, 1), 0.81-0.82 with this). The padding row stays zero.
-void init_word_vectors(TextClassifier& model) {
-  Tensor& table = model.embedding.weight;  // [V, dim]
-  double bound = 1.0 / static_cast<double>(table.size(1));
-  uniform_(table, -bound, bound);
-  float* padding_row = table.f32() + model.config().padding_idx * table.size(1);
-  std::fill(padding_row, padding_row + table.size(1), 0.0f);
 }
 
 double default_lr(const std::string& optimizer, Encoder encoder) {
@@ -137,7 +134,8 @@ void write_plot(const TrainLog& log, const TrainOptions& options) {
 ClassifierConfig make_config(const TrainOptions& options, const TrainData& data) {
   return {.vocab_size = data.vocab.size(), .num_classes = data.labels.size(), .dim = options.dim,
           .encoder = parse_encoder(options.encoder), .hidden = options.hidden, .layers = 1,
-          .padding_idx = Vocab::kPad, .dropout = options.dropout};
+          .padding_idx = Vocab::kPad, .dropout = options.dropout,
+          .embedding_init = EmbeddingInit::fasttext};  // fastText's U(-1/dim, 1/dim): see classifier.hpp
 }
 
 double extra_number(const TrainState& state, const std::string& key, double fallback) {
@@ -163,11 +161,12 @@ int run_train(const TrainOptions& options) {
     config.dim = vectors.dim;
   }
   TextClassifier model(config, /*sparse_embedding=*/options.optimizer == "lazy-adam");
-  init_word_vectors(model);
+  std::vector<std::string> report = data.summaries, warnings;  // printed once nothing more can fail
   if (!options.pretrained_path.empty()) {
     Coverage coverage = model.init_pretrained(data.vocab.to_lines(), vectors, options.freeze);
-    fmt::print(stderr, "pretrained {}: {}{}\n", options.pretrained_path, coverage.summary(),
-               options.freeze ? " (frozen)" : "");
+    report.push_back(fmt::format("pretrained {}: {}{}", options.pretrained_path, coverage.summary(),
+                                 options.freeze ? " (frozen)" : ""));
+    if (std::string warning = coverage.low_coverage_warning(); !warning.empty()) warnings.push_back(warning);
   }
   double lr = options.lr > 0 ? options.lr : default_lr(options.optimizer, config.encoder);
   std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(options.optimizer, model.trainable_parameters(), lr);
@@ -185,12 +184,16 @@ int run_train(const TrainOptions& options) {
     default_generator().set_state(state.rng);
     best_accuracy = extra_number(state, "best_valid_acc", -1);
     seconds_before = extra_number(state, "seconds", 0);
-    fmt::print(stderr, "resuming {} after epoch {} (step {})\n", state_file, state.epoch, state.step);
+    if (!options.quiet) fmt::print(stderr, "resuming {} after epoch {} (step {})\n", state_file, state.epoch, state.step);
   }
   TrainLog log = options.resume ? TrainLog::resume(options.log_path, kLogColumns, static_cast<double>(state.epoch))
                                 : TrainLog(options.log_path, kLogColumns);
 
-  fmt::print(stderr, "train {} examples, valid {}, vocab {}, labels {}, {} encoder, {} parameters, {} lr {:g}\n",
+  for (const std::string& line : report)
+    if (!options.quiet) fmt::print(stderr, "{}\n", line);
+  for (const std::string& line : warnings) fmt::print(stderr, "{}\n", line);
+  if (!options.quiet)
+    fmt::print(stderr, "train {} examples, valid {}, vocab {}, labels {}, {} encoder, {} parameters, {} lr {:g}\n",
              data.train.size(), data.valid.size(), data.vocab.size(), data.labels.size(), options.encoder,
              model.num_parameters(/*trainable_only=*/true), options.optimizer, lr);
 
@@ -198,7 +201,7 @@ int run_train(const TrainOptions& options) {
   for (int64_t epoch = state.epoch + 1; epoch <= options.epochs; ++epoch) {
     std::vector<Batch> batches = shuffled_batches(data.train, options.batch_size, default_generator());
     Progress progress(fmt::format("epoch {}/{}", epoch, options.epochs), static_cast<int64_t>(batches.size()),
-                      {.unit = "ex"});
+                      {.unit = "ex", .quiet = options.quiet});
     EpochResult train = train_epoch(model, *optimizer, batches, progress, state.step);
     Confusion valid = evaluate(model, data.valid);
     double seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -211,9 +214,11 @@ int run_train(const TrainOptions& options) {
       best_accuracy = data.valid.empty() ? best_accuracy : valid.accuracy();
       save_model(options.out_path, model, info);
     }
-    fmt::print(stderr, "epoch {}: train loss {:.4f} acc {:.4f}  valid acc {:.4f} f1 {:.4f}  {:.1f}s{}\n", epoch,
-               train.loss, train.accuracy, valid.accuracy(), valid.macro_f1(), seconds,
-               best ? "  (saved)" : "");
+    std::string valid_text = data.valid.empty() ? "no validation data"
+                                                : fmt::format("valid acc {:.4f} f1 {:.4f}", valid.accuracy(), valid.macro_f1());
+    if (!options.quiet)
+      fmt::print(stderr, "epoch {}: train loss {:.4f} acc {:.4f}  {}  {:.1f}s{}\n", epoch, train.loss, train.accuracy,
+                 valid_text, seconds, best ? "  (saved)" : "");
 
     log.add({static_cast<double>(epoch), static_cast<double>(state.step), train.loss, train.accuracy,
              valid.accuracy(), valid.macro_f1(), seconds});

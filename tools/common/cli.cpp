@@ -1,7 +1,9 @@
 #include "tools/common/cli.hpp"
 
 #include <exception>
+#include <filesystem>
 #include <new>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -23,6 +25,9 @@ CLI::Validator at_least(double min) {
 }
 
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& run) {
+  // TAPEGRAD_VERSION is the project's version in meson.build (tools/common/meson.build passes it).
+  std::string name = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "tapegrad";
+  app.set_version_flag("--version", name + " " + TAPEGRAD_VERSION, "print the version and exit");
   use_fast_blas_kernels(argv);
   set_flush_denormal(true);  // see core/threads.hpp: dense Adam on rare rows was 3.7x slower without
   try {

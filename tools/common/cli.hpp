@@ -9,7 +9,8 @@
 //     return tg::run_tool(app, argc, argv, [&] { return train->parsed() ? run_train(opt) : ...; });
 //   }
 //
-// Exit codes: 0 success (and --help); 2 a usage error found by CLI11 (unknown flag, missing or
+// Every tool gets `--version` here ("tg-classify 0.1.0", the project version from meson.build).
+// Exit codes: 0 success (and --help, --version); 2 a usage error found by CLI11 (unknown flag, missing or
 // malformed value), printed as "error: <CLI11's message> (run with --help for usage)";
 // 1 a tg::Error or other exception thrown by `run`, printed as "error: <message>".
 #include <functional>

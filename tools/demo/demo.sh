@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main demo (tools/setup.sh demo runs it after building):
-#   1. the autograd tour: an embedding lookup and one backward pass
+#   1. three programs of the tour (tools/tour/): a lookup, padding and masks, a tiny sentiment model
 #   2. a sentiment classifier trained on the small labelled set beside this script, then predictions
 #   3. a character language model trained on Debian's fortune cookies, then a generated sample
 # Everything it writes goes to a temporary directory (or $TG_DEMO_DIR).
@@ -11,9 +11,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${TG_DEMO_DIR:-$(mktemp -d)}
 mkdir -p "$OUT"
 
-echo "== 1. the tape: an embedding lookup and one backward pass"
-"$BUILD/tools/tour/tg-tour" | head -n 12
-echo "   (the full tour: $BUILD/tools/tour/tg-tour)"
+echo "== 1. the tour: an embedding lookup, padding and masks, a sentiment model (tools/tour/)"
+for n in 1 9 10; do
+  echo "-- tg-tour $n"
+  "$BUILD/tools/tour/tg-tour" "$n"
+done
+echo "   (all fourteen: $BUILD/tools/tour/tg-tour)"
 echo
 
 echo "== 2. a sentiment classifier (embedding -> mean pool -> linear, Adam)"

@@ -1,32 +1,76 @@
-// tg-tour: the first steps of the "embedding layer" walkthrough, with the core alone.
-//   1. an embedding table is a [V, D] tensor; a lookup takes rows by index
-//   2. one backward pass: only the looked-up rows receive gradient (a row used twice, twice)
+// tg-tour: the index of the embedding-layer tour, one short program per slide (tools/tour/NN-*.cpp).
+//   tg-tour            lists the programs
+//   tg-tour 10         runs 10-sentiment (arguments after the number go to the program)
+// The programs sit next to tg-tour in the build tree, and in <prefix>/libexec/tapegrad/tour when installed.
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "core/tapegrad.hpp"
+#include "core/error.hpp"
+#include "tools/common/cli.hpp"
 
-int main() {
-  try {
-    tg::manual_seed(0);
-    const int64_t vocab = 6, dim = 4;
-    tg::Tensor table = tg::randn({vocab, dim}).requires_grad_().set_name("embedding.weight");
-    fmt::print("embedding table: {}\n{}\n\n", table.shape(), table);
+namespace {
 
-    // Two sentences of three word ids; word 2 appears twice.
-    tg::Tensor ids = tg::indices({1, 2, 3, 2, 5, 0}, {2, 3});
-    tg::Tensor vectors = tg::index_select(table, ids);  // [2, 3] -> [2, 3, 4]
-    fmt::print("ids {} -> vectors {}\n{}\n\n", ids.shape(), vectors.shape(), vectors);
+struct Slide {
+  int number;
+  const char* program;
+  const char* what;
+};
 
-    // A toy score per sentence: the mean of its vectors, summed; then one backward pass.
-    tg::Tensor sentence = vectors.mean(1);  // [2, 4]
-    tg::Tensor loss = sentence.sum();
-    fmt::print("loss = sum(mean over words) = {:.4f}\n", loss.item());
-    fmt::print("the tape holds {} ops; as Graphviz:\n{}\n", tg::tape_size(), tg::to_dot(loss));
-    loss.backward();
-    fmt::print("gradient of the table (row 4 is unused, row 2 was used twice):\n{}\n", table.grad());
-  } catch (const tg::Error& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+constexpr std::array<Slide, 14> kSlides = {{
+    {1, "01-lookup", "an embedding is a lookup table: [4] ids -> [4, 100] vectors; gradient reaches those rows only"},
+    {2, "02-init", "N(0, 1) initialisation: mean and std of the weights, and a heatmap of the first 100 rows"},
+    {3, "03-word-to-vector", "a three-word vocabulary, and the vector of 'banana'"},
+    {4, "04-oov", "an out-of-vocabulary word falls back to the row of <unk>"},
+    {5, "05-classifier", "embedding -> mean over words -> linear: [32, 20] ids -> [32, 5] logits"},
+    {6, "06-pretrained", "pretrained vectors (a GloVe file, or a stand-in) as a frozen table [VECTORS_FILE]"},
+    {7, "07-visualize", "word vectors in 2-D with t-SNE and PCA, as a labelled scatter [VECTORS_FILE]"},
+    {8, "08-lookup-speed", "a table lookup against a hash map from id to vector, timed"},
+    {9, "09-padding", "three sentences of lengths 5, 3, 7: padding, the mask and a masked mean"},
+    {10, "10-sentiment", "three reviews, embedding -> mean -> linear -> sigmoid, BCE and Adam for 100 epochs"},
+    {11, "11-text-generation", "a character LSTM trained on one sentence continues \"Hello, \""},
+    {12, "12-memory", "what an Embedding(V, 300) costs at fp32, fp16, bf16 and int8, computed and measured"},
+    {13, "13-transfer", "a frozen pretrained embedding under an LSTM: what trains, and what one step changes"},
+    {14, "14-word2vec", "skip-gram with negative sampling on a small text, then nearest neighbours [TEXT_FILE]"},
+}};
+
+// Where the tour programs are: next to this executable (build tree) or in ../libexec/tapegrad/tour.
+std::filesystem::path program_dir() {
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe").parent_path();
+  const std::filesystem::path installed = self / ".." / "libexec" / "tapegrad" / "tour";
+  return std::filesystem::exists(self / kSlides[0].program) ? self : installed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tg-tour: the embedding-layer walkthrough, one short program per slide"};
+  int number = 0;
+  std::vector<std::string> program_args;
+  app.add_option("number", number, "the slide to run (1-14); none: list them")->check(CLI::Range(1, 14));
+  app.add_option("args", program_args, "arguments for that program (e.g. a vectors file)");
+  return tg::run_tool(app, argc, argv, [&] {
+    const std::filesystem::path dir = program_dir();
+    if (number == 0) {
+      fmt::print("The embedding-layer tour: run `tg-tour N`, then read tools/tour/NN-*.cpp.\n\n");
+      for (const Slide& s : kSlides)
+        fmt::print("{:3}  {:<19} {}{}\n", s.number, s.program, s.what,
+                   std::filesystem::exists(dir / s.program) ? "" : " (not built)");
+      return 0;
+    }
+    const std::filesystem::path program = dir / kSlides[size_t(number - 1)].program;
+    std::vector<char*> exec_argv = {const_cast<char*>(program.c_str())};
+    for (std::string& a : program_args) exec_argv.push_back(a.data());
+    exec_argv.push_back(nullptr);
+    execv(program.c_str(), exec_argv.data());  // returns only on failure
+    tg::fail("cannot run {}: {}", program.string(), std::strerror(errno));
+  });
 }

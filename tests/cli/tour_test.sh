@@ -1,0 +1,85 @@
+#!/bin/bash
+# Runs every program of the tour (tools/tour/) and checks the lines a reader is told to look at.
+# Programs that take an optional data file run with and without it (the GloVe subset in
+# ../shared/data, skipped with a note when that folder is absent).
+#   tour_test.sh path/to/build/tools/tour path/to/shared/data
+set -u
+TOUR=$1
+SHARED=$2
+source "$(dirname "$0")/lib.sh"
+GLOVE="$SHARED/glove-6B-50d-subset/glove.6B.50d.top2445.txt"
+
+# run NAME [ARGS...]: runs the program, its stdout in $WORK/NAME.out; a non-zero exit is a failure.
+run() {
+  local name=$1
+  shift
+  "$TOUR/$name" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || fail "$name $*: exit $?: $(cat "$WORK/$name.err")"
+}
+# expect NAME REGEX: the program's output has a line matching REGEX.
+expect() { grep -qE -- "$2" "$WORK/$1.out" || fail "$1: no line matching '$2' in: $(cat "$WORK/$1.out")"; }
+
+run 01-lookup
+expect 01-lookup 'ids \[1, 5, 3, 2\] -> vectors: shape \[4, 100\]'
+expect 01-lookup 'vectors\[1\] is row 5 of the table: yes'
+expect 01-lookup 'only rows \[1, 2, 3, 5\] of the table received gradient'
+
+run 03-word-to-vector
+expect 03-word-to-vector "'banana' -> id 1 -> vector \[(-?[0-9.]+, ){4}-?[0-9.]+\]"
+
+run 04-oov
+expect 04-oov "'bananas' -> id [0-9]+ \(known\)"
+expect 04-oov "'cherries' -> id 1 \(unknown: the row of <unk>\)"
+
+run 05-classifier
+expect 05-classifier 'ids \[32, 20\] -> embedded \[32, 20, 50\] -> mean \[32, 50\] -> logits \[32, 5\]'
+
+run 06-pretrained
+expect 06-pretrained 'a random \[10000, 100\] table stands in'
+expect 06-pretrained 'frozen: true'
+if [ -f "$GLOVE" ]; then
+  run 06-pretrained "$GLOVE"
+  expect 06-pretrained 'words of dimension 50 \(glove\)'
+  expect 06-pretrained "first 5 dimensions of 'king': \["
+else
+  echo "skipped 06-pretrained with GloVe: $GLOVE is absent (../shared/data is not beside the checkout)"
+fi
+
+run 08-lookup-speed
+expect 08-lookup-speed 'both give the same vectors: yes'
+awk '/embedding \(one array\)/ { e = $(NF-1) } /hash map id -> vector/ { m = $(NF-1) } END { exit !(m > e) }' \
+  "$WORK/08-lookup-speed.out" || fail "08-lookup-speed: the hash map is not slower: $(cat "$WORK/08-lookup-speed.out")"
+
+run 09-padding
+expect 09-padding 'padded ids \[3, 7\]'
+expect 09-padding 'embedded \[3, 7, 8\] -> masked \[3, 7, 8\] -> masked mean \[3, 8\]'
+expect 09-padding 'the masked mean is unchanged: yes'
+
+run 10-sentiment
+awk '/^final loss/ { loss = $3 } END { exit !(loss != "" && loss < 0.1) }' "$WORK/10-sentiment.out" ||
+  fail "10-sentiment: the final loss is not below 0.1: $(cat "$WORK/10-sentiment.out")"
+expect 10-sentiment '"great movie" +P\(positive\) = 0\.[6-9]'
+expect 10-sentiment '"terrible film" +P\(positive\) = 0\.[0-3]'
+
+run 11-text-generation
+expect 11-text-generation '59 characters, [0-9]+ distinct, 49 windows of 10'
+awk '/^epoch +1 / { first = $4 } /^epoch 100 / { last = $4 } END { exit !(last < first / 2) }' \
+  "$WORK/11-text-generation.out" || fail "11-text-generation: the loss did not halve: $(cat "$WORK/11-text-generation.out")"
+expect 11-text-generation '^greedy continuation: "Hello, .{40}"$'
+
+run 13-transfer
+expect 13-transfer 'ids \[32, 20\] -> logits \[32, 5\]'
+expect 13-transfer 'embedding.weight +\[10000, 300\] +frozen'
+expect 13-transfer 'lstm.weight_ih_l0 +\[512, 300\] +trains'
+grep -A1 'embedding frozen' "$WORK/13-transfer.out" | grep -q 'embedding changed: no   fc changed: yes' ||
+  fail "13-transfer: the frozen step: $(cat "$WORK/13-transfer.out")"
+grep -A1 'embedding unfrozen' "$WORK/13-transfer.out" | grep -q 'embedding changed: yes   fc changed: yes' ||
+  fail "13-transfer: the unfrozen step: $(cat "$WORK/13-transfer.out")"
+
+# tg-tour lists the slides and runs one by number.
+"$TOUR/tg-tour" >"$WORK/index.out" || fail "tg-tour: exit $?"
+[ "$(grep -cE '^ *[0-9]+  [0-9]{2}-' "$WORK/index.out")" -eq 14 ] || fail "tg-tour: does not list 14 programs: $(cat "$WORK/index.out")"
+"$TOUR/tg-tour" 5 | grep -q 'logits \[32, 5\]' || fail "tg-tour 5 does not run 05-classifier"
+"$TOUR/tg-tour" --help | grep -q 'number' || fail "tg-tour --help"
+expect_error 2 "15" - -- "$TOUR/tg-tour" 15
+
+finish tour
