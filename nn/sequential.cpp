@@ -22,16 +22,18 @@ Tensor Sequential::forward(const Tensor& x) const {
   return y;
 }
 
-bool ModuleDict::contains(const std::string& name) const {
+Module* ModuleDict::find(const std::string& name) const {
   for (auto& [key, m] : named_children())
-    if (key == name) return true;
-  return false;
+    if (key == name) return m;
+  return nullptr;
 }
 
+bool ModuleDict::contains(const std::string& name) const { return find(name) != nullptr; }
+
 Module& ModuleDict::at(const std::string& name) const {
-  for (auto& [key, m] : named_children())
-    if (key == name) return *m;
-  fail("ModuleDict: no module named '{}'", name);
+  Module* m = find(name);
+  if (!m) fail("ModuleDict: no module named '{}'", name);
+  return *m;
 }
 
 std::vector<std::string> ModuleDict::keys() const {

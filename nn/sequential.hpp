@@ -69,6 +69,9 @@ class ModuleDict : public Module {
     return *typed;
   }
   std::vector<std::string> keys() const;
+
+ private:
+  Module* find(const std::string& name) const;  // nullptr when there is none
 };
 
 }  // namespace tg::nn
