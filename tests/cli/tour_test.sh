@@ -77,6 +77,19 @@ grep -A1 'embedding frozen' "$WORK/13-transfer.out" | grep -q 'embedding changed
 grep -A1 'embedding unfrozen' "$WORK/13-transfer.out" | grep -q 'embedding changed: yes   fc changed: yes' ||
   fail "13-transfer: the unfrozen step: $(cat "$WORK/13-transfer.out")"
 
+run 14-word2vec
+expect 14-word2vec 'skip-gram: [0-9]+ x 20 vectors'
+# The made-up text puts each animal among the same words: the nearest of "cat" are the other animals.
+grep -E '^ +cat +->' "$WORK/14-word2vec.out" | grep -qE '^ +cat +-> (dog|horse|rabbit) .* (dog|horse|rabbit) .* (dog|horse|rabbit) ' ||
+  fail "14-word2vec: the neighbours of cat are not the other animals: $(cat "$WORK/14-word2vec.out")"
+expect 14-word2vec 'give the GloVe subset'
+if [ -f "$GLOVE" ]; then
+  run 14-word2vec "$GLOVE"
+  expect 14-word2vec 'king - man \+ woman = queen'
+else
+  echo "skipped 14-word2vec with GloVe: $GLOVE is absent (../shared/data is not beside the checkout)"
+fi
+
 # tg-tour lists the slides and runs one by number.
 "$TOUR/tg-tour" >"$WORK/index.out" || fail "tg-tour: exit $?"
 [ "$(grep -cE '^ *[0-9]+  [0-9]{2}-' "$WORK/index.out")" -eq 14 ] || fail "tg-tour: does not list 14 programs: $(cat "$WORK/index.out")"

@@ -61,6 +61,7 @@ double time_gemm(const BenchOptions& opt, const GemmShape& g);
 
 int bench_tape(const BenchOptions& opt);
 int bench_lstm(const BenchOptions& opt);
+int bench_neighbors(const BenchOptions& opt);  // bench_neighbors.cpp
 
 // tg-bench workloads: the README's table of workloads (W1 ... W6s).
 struct WorkloadOptions {

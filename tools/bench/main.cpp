@@ -1,6 +1,7 @@
 // tg-bench: benchmarks of tapegrad (speed targets are checked here, never in unit tests).
 //   tg-bench tape  [--threads N] [--runs R]   cost of recording ops on the tape
 //   tg-bench lstm  [--threads N] [--runs R]   LSTM(64 -> 256) forward+backward vs. sgemm rate
+//   tg-bench neighbors [--threads N] [--runs R]   exact neighbour queries on a 100k x 300 table
 //   tg-bench workloads [--threads N] [--only W3,W5] [--json] [--dump DIR]   the README's workload table
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   app.add_option("--runs", opt.runs, "timed runs (the median is reported)")->check(CLI::PositiveNumber);
   auto* tape = app.add_subcommand("tape", "ns per recorded op: 10,000 chained adds on [8] tensors, forward+backward");
   auto* lstm = app.add_subcommand("lstm", "LSTM(64 -> 256), B=32, T=64: forward+backward GFLOP/s vs. sgemm");
+  auto* neighbors = app.add_subcommand("neighbors", "ms per exact nearest-neighbour query on a generated 100k x 300 table");
   auto* workloads = app.add_subcommand("workloads", "the walkthrough's workloads W1 ... W6s (tools/bench/compare.sh "
                                        "runs them next to PyTorch)");
   tg::bench::WorkloadOptions workload_opt;
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
     tg::set_num_threads(opt.threads);
     if (*tape) return tg::bench::bench_tape(opt);
     if (*lstm) return tg::bench::bench_lstm(opt);
+    if (*neighbors) return tg::bench::bench_neighbors(opt);
     if (*workloads) {
       workload_opt.threads = opt.threads;
       return tg::bench::bench_workloads(workload_opt);

@@ -39,7 +39,7 @@ constexpr std::array<Slide, 14> kSlides = {{
     {11, "11-text-generation", "a character LSTM trained on one sentence continues \"Hello, \""},
     {12, "12-memory", "what an Embedding(V, 300) costs at fp32, fp16, bf16 and int8, computed and measured"},
     {13, "13-transfer", "a frozen pretrained embedding under an LSTM: what trains, and what one step changes"},
-    {14, "14-word2vec", "skip-gram with negative sampling on a small text, then nearest neighbours [TEXT_FILE]"},
+    {14, "14-word2vec", "skip-gram on a small made-up text, nearest neighbours; with vectors, king - man + woman [VECTORS_FILE]"},
 }};
 
 // Where the tour programs are: next to this executable (build tree) or in ../libexec/tapegrad/tour.
