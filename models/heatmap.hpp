@@ -12,7 +12,7 @@
 namespace tg {
 
 struct HeatmapOptions {
-  std::string title;
+  std::string title{};
   std::string x_label = "embedding dimension";  // the columns
   std::string y_label = "word index";           // the rows
   std::string value_label = "value";            // beside the colour bar

@@ -19,19 +19,19 @@ namespace tg {
 enum class Axis { left, right };
 
 struct PlotSeries {
-  std::string name;
-  std::vector<double> x;
-  std::vector<double> y;  // same length as x; non-finite points are skipped
+  std::string name{};
+  std::vector<double> x{};
+  std::vector<double> y{};  // same length as x; non-finite points are skipped
   Axis axis = Axis::left;
 };
 
 struct PlotOptions {
-  std::string title;     // shortened with "..." when wider than the picture
-  std::string x_label;
-  std::string y_label;   // left axis
-  std::string y2_label;  // right axis (drawn only when a series uses it)
+  std::string title{};     // shortened with "..." when wider than the picture
+  std::string x_label{};
+  std::string y_label{};   // left axis
+  std::string y2_label{};  // right axis (drawn only when a series uses it)
   bool integer_x = false;          // x ticks on whole numbers only (epochs)
-  std::optional<double> marked_x;  // a dashed vertical line here, labelled with marked_label
+  std::optional<double> marked_x{};  // a dashed vertical line here, labelled with marked_label
   std::string marked_label = "kept";
   double width = 720;
   double height = 440;

@@ -13,11 +13,11 @@
 namespace tg {
 
 struct ScatterOptions {
-  std::string title;
-  std::string x_label;
-  std::string y_label;
-  std::vector<int> groups;               // empty, or one per point: the colour (0, 1, 2, ...) of each
-  std::vector<std::string> group_names;  // with groups: a legend entry per group
+  std::string title{};
+  std::string x_label{};
+  std::string y_label{};
+  std::vector<int> groups{};               // empty, or one per point: the colour (0, 1, 2, ...) of each
+  std::vector<std::string> group_names{};  // with groups: a legend entry per group
   double width = 720;
   double height = 560;
 };

@@ -40,7 +40,7 @@ struct TSNEOptions {
 struct TSNEResult {
   Tensor embedding;      // [N, n_components], centred
   double perplexity;     // the one used
-  std::string note;      // why the perplexity was lowered, or empty
+  std::string note{};      // why the perplexity was lowered, or empty
   double kl_divergence;  // KL(P || Q) at the end
 };
 
