@@ -48,7 +48,36 @@ struct WordVectors {
   int64_t size() const { return static_cast<int64_t>(words.size()); }
   const float* row(int64_t i) const { return values.data() + i * dim; }
   const float* find(const std::string& word) const;  // nullptr when absent
+  int64_t id(const std::string& word) const;          // its row, -1 when absent
 };
+
+// The one "words + [V, D] table" type: read from a vector file or a checkpoint, queried
+// (models/similarity.hpp), trained (models/skipgram.hpp) and written back in any format.
+using VectorSet = WordVectors;
+
+// A vector set from words and their rows (values is [words.size(), dim]). Throws on an empty or
+// repeated word, or when values.size() != words.size() * dim; `source` names the origin in errors.
+WordVectors make_vectors(std::vector<std::string> words, std::vector<float> values, int64_t dim,
+                         std::string_view source = "vectors");
+
+// The embedding of a tapegrad checkpoint (tg-classify or tg-charlm): the tensor "embedding.weight"
+// [V, D] and the checkpoint's vocab, row i being the vector of vocab[i] (<pad> and <unk> included).
+// Errors name the file: "model.safetensors: no tensor 'embedding.weight', expected a model with an
+// embedding", "...: the vocab has 9 tokens, embedding.weight has 10 rows".
+WordVectors read_checkpoint_vectors(const std::string& path);
+
+// Writes the vectors in `format` (auto_detect: fasttext-vec), atomically (core/atomic_file.hpp):
+//   glove            "word v1 ... vD" per line
+//   word2vec-text,   "V D", then the glove lines
+//   fasttext-vec
+//   word2vec-binary  "V D\n", then "word " + D little-endian float32 + "\n" per word
+// Text values are printed as the shortest decimal that reads back as the same float32 (fmt "{}"),
+// so every format round-trips exactly. A word with whitespace in it cannot be written to any of
+// these formats: that throws, naming the word, and no file is written.
+void write_vectors(const std::string& path, const WordVectors& vectors, VectorFormat format);
+
+// One text line "word v1 ... vD" (no newline), values as write_vectors prints them.
+std::string format_vector_line(std::string_view word, const float* row, int64_t dim);
 
 // Reads a vectors file. Errors name the place: "vectors.txt:118: expected 50 values after the word,
 // found 49"; binary files name the entry: "vectors.bin: word 7 (byte 160): ...". A word that appears

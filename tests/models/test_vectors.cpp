@@ -7,7 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "models/checkpoint.hpp"
 #include "models/vectors.hpp"
+#include "nn/embedding.hpp"
 #include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
@@ -283,4 +285,64 @@ TEST_CASE("the real GloVe 50d subset reads completely and agrees with a plain st
     ++n;
   }
   CHECK(n == v.size());
+}
+
+// ---------------------------------------------------------------- writing, and reading back
+
+TEST_CASE("every format round-trips exactly: words, order and float32 values") {
+  tg::test::TempDir dir;
+  // Values that need all 9 significant digits, tiny and huge ones, a negative zero.
+  std::vector<float> values = {0.1f, -1.0f / 3.0f, 1e-30f, 3.4e38f, -0.0f, 123456.789f,
+                               2.0f / 7.0f, -5e-8f, 1.0f, 0.0f, 65504.0f, -2.5f};
+  tg::WordVectors v = tg::make_vectors({"the", "Ünïcode", "a"}, values, 4, "made");
+  for (tg::VectorFormat format : {tg::VectorFormat::glove, tg::VectorFormat::word2vec_text,
+                                  tg::VectorFormat::fasttext_vec, tg::VectorFormat::word2vec_binary}) {
+    CAPTURE(tg::vector_format_name(format));
+    const std::string path = dir.file(std::string(tg::vector_format_name(format)) + ".txt");
+    tg::write_vectors(path, v, format);
+    tg::WordVectors back = tg::read_vectors(path);  // detected, not told
+    CHECK(back.words == v.words);
+    CHECK(back.dim == 4);
+    REQUIRE(back.values.size() == values.size());
+    CHECK(std::memcmp(back.values.data(), values.data(), values.size() * sizeof(float)) == 0);
+    CHECK((back.format == format || (format == tg::VectorFormat::fasttext_vec &&
+                                     back.format == tg::VectorFormat::word2vec_text)));
+  }
+  std::ifstream w2v(dir.file("word2vec-text.txt"));
+  std::string header;
+  std::getline(w2v, header);
+  CHECK(header == "3 4");
+}
+
+TEST_CASE("writing a word with whitespace, or an empty or repeated word, is refused and writes nothing") {
+  tg::test::TempDir dir;
+  CHECK(contains(error_of([] { tg::make_vectors({"a", "a"}, {1, 2}, 1); }), "word \"a\" appears twice"));
+  CHECK(contains(error_of([] { tg::make_vectors({"a"}, {1, 2}, 1); }), "2 values for 1 words of dimension 1"));
+  tg::WordVectors v = tg::make_vectors({"ok", "new york"}, {1, 2}, 1);
+  const std::string path = dir.file("out.vec");
+  CHECK(contains(error_of([&] { tg::write_vectors(path, v, tg::VectorFormat::glove); }),
+                 "word 1 \"new york\" has whitespace in it"));
+  CHECK(dir.listing().empty());
+}
+
+TEST_CASE("a checkpoint's embedding and vocab are a vector set") {
+  tg::test::TempDir dir;
+  // A tiny classifier: its embedding.weight rows are the vocab's words.
+  struct Tiny : tg::nn::Module {
+    tg::nn::Embedding embedding{4, 2};
+    Tiny() {
+      register_module("embedding", embedding);
+      const float rows[] = {0, 0, 1, 2, 3, 4, 5, 6};
+      std::copy(rows, rows + 8, embedding.weight.f32());
+    }
+  };
+  Tiny tiny;
+  const std::string path = dir.file("m.safetensors");
+  tg::save_model(path, tiny, {.kind = "classifier", .config = nlohmann::json::object(),
+                              .vocab = {"<pad>", "<unk>", "good", "bad"}});
+  tg::WordVectors v = tg::read_checkpoint_vectors(path);
+  CHECK(v.words == std::vector<std::string>{"<pad>", "<unk>", "good", "bad"});
+  CHECK(row_of(v, "bad") == std::vector<float>{5, 6});
+  tg::save_model(path, tiny, {.kind = "classifier", .config = nlohmann::json::object(), .vocab = {"<pad>", "<unk>"}});
+  CHECK(contains(error_of([&] { tg::read_checkpoint_vectors(path); }), "the vocab has 2 tokens, embedding.weight has 4 rows"));
 }

@@ -10,7 +10,10 @@ int main(int argc, char** argv) {
   CLI::App app{"tg-embed: look at, query, convert, train and measure word vectors"};
   app.require_subcommand(1);
   std::vector<tg::embed::Command> commands;
-  // Each helper's add_*_command(s) call goes here.
+  tg::embed::add_query_commands(app, commands);  // neighbors, analogy, similarity, eval-similarity, print-word-vectors
+  tg::embed::add_file_commands(app, commands);   // convert, export-tsv
+  tg::embed::add_train_command(app, commands);   // train
+  // add_picture_commands (heatmap, plot) and add_memory_command (memory) join here when their files do.
   return tg::run_tool(app, argc, argv, [&] {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run();
