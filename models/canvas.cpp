@@ -121,29 +121,45 @@ void Canvas::save(const std::string& path) const {
 
 // ---- layout helpers ----
 
-double text_width(const std::string& text, double size) {
+namespace {
+
+// DejaVu Sans' advance widths in em for the lowercase letters a..z (from the font's metrics, rounded).
+constexpr double kLowercase[26] = {0.613, 0.635, 0.550, 0.635, 0.615, 0.352, 0.635, 0.634, 0.278, 0.278,
+                                   0.579, 0.278, 0.974, 0.634, 0.612, 0.635, 0.635, 0.411, 0.521, 0.392,
+                                   0.634, 0.592, 0.818, 0.592, 0.592, 0.525};
+
+double char_width(unsigned char c) {
+  if (c >= 'a' && c <= 'z') return kLowercase[c - 'a'];
+  if (c >= '0' && c <= '9') return 0.636;
+  if (c == 'I' || c == 'J') return 0.32;
+  if (c == 'M' || c == 'W') return 0.92;
+  if (c >= 'A' && c <= 'Z') return 0.72;
+  if (std::strchr(" .,:;'!|", c)) return 0.33;
+  if (std::strchr("()[]{}-/", c)) return 0.39;
+  if (c == '%' || c == '@') return 0.95;
+  return 0.64;  // other ASCII and each non-ASCII character
+}
+
+}  // namespace
+
+double text_width(const std::string& text, double size, bool bold) {
   double em = 0;
-  for (unsigned char c : text) {
-    if ((c & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte: counted with its first byte
-    if (std::strchr("iljtf.,:;'!|()[] ", c)) em += 0.36;
-    else if (std::strchr("mwMW", c)) em += 0.92;
-    else if (c >= 'A' && c <= 'Z') em += 0.72;
-    else em += 0.62;
-  }
-  return em * size;
+  for (unsigned char c : text)
+    if ((c & 0xC0) != 0x80) em += char_width(c);  // a UTF-8 continuation byte is counted with its first byte
+  return em * size * (bold ? 1.16 : 1.0);  // DejaVu Sans Bold is about a sixth wider
 }
 
 Box text_box(double x, double y, const std::string& text, const TextStyle& style) {
-  double w = text_width(text, style.size);
+  double w = text_width(text, style.size, style.bold);
   double left = style.anchor == Anchor::start ? x : style.anchor == Anchor::middle ? x - w / 2 : x - w;
   // From the ascenders (about 0.8 em above the baseline) to the descenders (0.25 em below).
   return {left, y - 0.8 * style.size, w, 1.05 * style.size};
 }
 
-std::string fit_text(const std::string& text, double size, double max_width) {
-  if (text_width(text, size) <= max_width) return text;
+std::string fit_text(const std::string& text, double size, double max_width, bool bold) {
+  if (text_width(text, size, bold) <= max_width) return text;
   std::string cut = text;
-  while (!cut.empty() && text_width(cut + "...", size) > max_width) {
+  while (!cut.empty() && text_width(cut + "...", size, bold) > max_width) {
     cut.pop_back();
     while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
     if (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0xC0) cut.pop_back();

@@ -105,15 +105,15 @@ bool png_supported();  // whether this build has Cairo, so Canvas::to_png works
 // saying what is possible otherwise. Tools call it before any work so a bad --out fails at once.
 void check_picture_path(const std::string& path);
 
-// Text's width in pixels, estimated from its characters (both backends use the same estimate to lay a
-// picture out: wide enough for DejaVu Sans / Liberation Sans, the fonts Debian's browsers and Cairo use).
-double text_width(const std::string& text, double size);
+// Text's width in pixels, estimated from its characters with DejaVu Sans' widths (the font both backends
+// ask for, and Debian's default sans-serif), so that pictures are laid out the same in SVG and PNG.
+double text_width(const std::string& text, double size, bool bold = false);
 
 // The box a text of that style covers (unrotated), for laying labels out.
 Box text_box(double x, double y, const std::string& text, const TextStyle& style);
 
-// `text` shortened with "..." so that text_width(result, size) <= max_width.
-std::string fit_text(const std::string& text, double size, double max_width);
+// `text` shortened with "..." so that text_width(result, size, bold) <= max_width.
+std::string fit_text(const std::string& text, double size, double max_width, bool bold = false);
 
 // Tick positions for an axis from lo to hi: about `target` round values (1, 2 or 5 times a power of
 // ten) inside [lo, hi]. min_step > 0 keeps ticks at least that far apart (1 for whole epochs).

@@ -74,7 +74,7 @@ Canvas draw_heatmap(const Tensor& table, const HeatmapOptions& options) {
   canvas.text(options.width - 16, bar.y + bar.height / 2, options.value_label,
               {.size = 13, .anchor = Anchor::middle, .rotate = 90});
 
-  canvas.text(options.width / 2, 28, fit_text(options.title, 16, options.width - 20),
+  canvas.text(options.width / 2, 28, fit_text(options.title, 16, options.width - 20, /*bold=*/true),
               {.size = 16, .anchor = Anchor::middle, .bold = true});
   return canvas;
 }

@@ -143,7 +143,7 @@ Canvas draw_line_plot(const std::vector<PlotSeries>& series, const PlotOptions& 
   if (has_right)
     canvas.text(options.width - 18, frame.y + frame.height / 2, options.y2_label,
                 {.size = 13, .anchor = Anchor::middle, .rotate = 90});
-  canvas.text(options.width / 2, kTitleY, fit_text(options.title, 15, options.width - 20),
+  canvas.text(options.width / 2, kTitleY, fit_text(options.title, 15, options.width - 20, /*bold=*/true),
               {.size = 15, .anchor = Anchor::middle, .bold = true});
   return canvas;
 }

@@ -132,7 +132,7 @@ Canvas draw_scatter(const std::vector<Point>& points, const std::vector<std::str
   canvas.text(frame.x + frame.width / 2, options.height - 14, options.x_label, {.size = 13, .anchor = Anchor::middle});
   canvas.text(22, frame.y + frame.height / 2, options.y_label, {.size = 13, .anchor = Anchor::middle, .rotate = -90});
   double title_y = options.group_names.empty() ? 30 : 20;
-  canvas.text(options.width / 2, title_y, fit_text(options.title, 16, options.width - 20),
+  canvas.text(options.width / 2, title_y, fit_text(options.title, 16, options.width - 20, /*bold=*/true),
               {.size = 16, .anchor = Anchor::middle, .bold = true});
   return canvas;
 }
