@@ -77,8 +77,8 @@ Canvas draw_line_plot(const std::vector<PlotSeries>& series, const PlotOptions& 
   const double inner_width = options.width - kLeft - kRight;
   auto rows = legend_rows(entries, inner_width - 12);
   const double legend_height = entries.empty() ? 0 : rows.size() * kLegendRow + 8;
-  const Box frame{kLeft, kLegendTop + legend_height + 10, inner_width,
-                  options.height - kBottom - (kLegendTop + legend_height + 10)};
+  const double frame_top = kLegendTop + legend_height + (options.marked_x ? 18 : 10);  // room for the mark's label
+  const Box frame{kLeft, frame_top, inner_width, options.height - kBottom - frame_top};
   auto px = [&](double x) { return frame.x + (x - xr.lo) / (xr.hi - xr.lo) * frame.width; };
   auto py = [&](double y, Axis axis) {
     const Range& r = axis == Axis::left ? left : right;
@@ -104,13 +104,13 @@ Canvas draw_line_plot(const std::vector<PlotSeries>& series, const PlotOptions& 
     }
   canvas.rect(frame, {.stroke = colors::frame});
 
-  // The kept epoch, under the curves.
+  // The kept epoch: a dashed line under the curves, its label above the frame where no curve goes.
   if (options.marked_x) {
     double x = px(*options.marked_x);
-    canvas.line({x, frame.y}, {x, frame.bottom()}, {.stroke = colors::muted, .stroke_width = 1.2, .dashed = true});
+    canvas.line({x, frame.y - 3}, {x, frame.bottom()}, {.stroke = colors::muted, .stroke_width = 1.2, .dashed = true});
     std::string label = options.marked_label;
     bool fits_right = x + 4 + text_width(label, 11) < frame.right() - 2;
-    canvas.text(fits_right ? x + 4 : x - 4, frame.y + 14, label,
+    canvas.text(fits_right ? x + 4 : x - 4, frame.y - 4, label,
                 {.size = 11, .anchor = fits_right ? Anchor::start : Anchor::end, .color = colors::muted});
   }
 
