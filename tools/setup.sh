@@ -11,7 +11,7 @@ BUILD=${TG_BUILD_DIR:-build}
 # Debian 12 packages the build needs (compiler, Meson, and the libraries meson.build asks for);
 # the demo also trains a character model on Debian's fortune cookies.
 PACKAGES=(g++ meson ninja-build pkg-config cmake libopenblas-dev libfmt-dev doctest-dev
-          nlohmann-json3-dev libcli11-dev)
+          nlohmann-json3-dev libcli11-dev libcairo2-dev)
 DEMO_PACKAGES=(fortunes)
 
 install_missing_packages() {

@@ -12,7 +12,7 @@ SMALL=(--emb 16 --hidden 32 --seq 16 --batch 8 --lr 1e-2 --threads 1)
 
 # ---- train: the loss falls, the model, the state and the log are written ----
 "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/m.safetensors" "${SMALL[@]}" --steps 60 --eval-every 20 \
-  --sample-every 30 --log "$WORK/log.csv" >"$WORK/train.out" 2>"$WORK/train.err" || fail "train: exit $?: $(cat "$WORK/train.err")"
+  --sample-every 30 --log "$WORK/log.csv" --plot "$WORK/curve.svg" >"$WORK/train.out" 2>"$WORK/train.err" || fail "train: exit $?: $(cat "$WORK/train.err")"
 [ -s "$WORK/m.safetensors" ] || fail "train: no model file"
 [ -s "$WORK/m.safetensors.state.safetensors" ] || fail "train: no training state file"
 grep -q "held-out loss" "$WORK/train.out" || fail "train: no held-out loss in the output: $(cat "$WORK/train.out")"
@@ -21,6 +21,10 @@ grep -q "sample at step 30" "$WORK/train.err" || fail "train: no sample at step 
 grep -q "\[#\|step [0-9]*/" "$WORK/train.err" && fail "train: progress lines in a piped run: $(cat "$WORK/train.err")"
 [ "$(grep -c "^step [0-9]*: train loss" "$WORK/train.err")" -eq 3 ] ||
   fail "train: expected one line per evaluation (3): $(cat "$WORK/train.err")"
+# --plot: both losses, the saved step marked, the file's name (not its path) as the title.
+[ "$(grep -c "<polyline" "$WORK/curve.svg")" -eq 2 ] || fail "train: curve.svg should have 2 series"
+grep -q ">held-out loss</text>" "$WORK/curve.svg" && grep -q ">saved: step 60</text>" "$WORK/curve.svg" &&
+  grep -q ">tg-charlm train: tiny.txt</text>" "$WORK/curve.svg" || fail "train: curve.svg lacks its legend, mark or title"
 # --quiet: nothing on stderr, the result line on stdout.
 "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/quiet.safetensors" "${SMALL[@]}" --steps 10 --sample-every 5 --quiet \
   >"$WORK/quiet.out" 2>"$WORK/quiet.err" || fail "train --quiet: exit $?"

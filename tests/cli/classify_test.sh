@@ -20,17 +20,20 @@ MODEL="$WORK/m.safetensors"
   fail "train: exit $?: $(cat "$WORK/train.err")"
 [ -s "$MODEL" ] || fail "train: no model file"
 [ -s "$MODEL.state.safetensors" ] || fail "train: no training state file"
-[ "$(head -1 "$WORK/log.csv")" == "epoch,step,train_loss,train_acc,valid_acc,valid_f1,seconds" ] ||
+[ "$(head -1 "$WORK/log.csv")" == "epoch,step,train_loss,train_acc,valid_loss,valid_acc,valid_f1,seconds" ] ||
   fail "train: log.csv header: $(head -1 "$WORK/log.csv")"
 [ "$(wc -l <"$WORK/log.csv")" -eq 5 ] || fail "train: log.csv has $(wc -l <"$WORK/log.csv") lines, expected 5"
 # 40 examples in batches of 4: 10 steps per epoch; the loss at epoch 4 is well below epoch 1's.
-awk -F, 'NR == 2 { first = $3; s1 = $2 } NR == 5 { last = $3; s4 = $2; acc = $5 }
+awk -F, 'NR == 2 { first = $3; s1 = $2 } NR == 5 { last = $3; s4 = $2; acc = $6 }
   END { exit !(s1 == 10 && s4 == 40 && last < first * 0.5 && acc >= 0.9) }' "$WORK/log.csv" ||
   fail "train: the loss did not fall or valid accuracy is low: $(cat "$WORK/log.csv")"
 grep -q "^epoch 4: train loss" "$WORK/train.err" || fail "train: no per-epoch summary: $(cat "$WORK/train.err")"
 grep -q "<svg" "$WORK/curve.svg" && grep -q "<polyline" "$WORK/curve.svg" && grep -q "valid accuracy" "$WORK/curve.svg" ||
   fail "train: curve.svg is not a plot with a valid accuracy series"
-[ "$(grep -c "<polyline" "$WORK/curve.svg")" -eq 3 ] || fail "train: curve.svg should have 3 series"
+[ "$(grep -c "<polyline" "$WORK/curve.svg")" -eq 4 ] || fail "train: curve.svg should have 4 series (train/valid loss and accuracy)"
+grep -q "valid loss" "$WORK/curve.svg" && grep -q "kept: epoch [1-4]" "$WORK/curve.svg" ||
+  fail "train: curve.svg lacks the valid loss or the kept epoch"
+grep -q "$WORK" "$WORK/curve.svg" && fail "train: curve.svg's title is a path, not a file name"
 [ -s "$WORK/train.out" ] && fail "train: printed to stdout (progress belongs on stderr)"
 # The first lines say what was read; piped, there is no progress line: each epoch is one line.
 [ "$(sed -n 1p "$WORK/train.err")" == "$TRAIN: fastText (__label__<label> text), 40 examples, 2 labels" ] ||

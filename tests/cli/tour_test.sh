@@ -23,6 +23,19 @@ expect 01-lookup 'ids \[1, 5, 3, 2\] -> vectors: shape \[4, 100\]'
 expect 01-lookup 'vectors\[1\] is row 5 of the table: yes'
 expect 01-lookup 'only rows \[1, 2, 3, 5\] of the table received gradient'
 
+# 02-init writes its heatmap in the current directory unless given a prefix: here, into $WORK.
+run 02-init "$WORK/init"
+expect 02-init 'embedding.weight: shape \[1000, 50\]'
+expect 02-init 'mean -?0\.0[0-9]+, std (0\.9[5-9]|1\.0[0-4])[0-9]*'
+expect 02-init "heatmap of rows 0-99 written to $WORK/init.svg"
+grep -q 'embedding dimension' "$WORK/init.svg" && grep -q 'word index' "$WORK/init.svg" ||
+  fail "02-init: init.svg lacks its axis titles"
+if grep -q 'no PNG' "$WORK/02-init.out"; then
+  echo "02-init: this build has no Cairo: SVG only"
+else
+  [ "$(head -c 4 "$WORK/init.png" | tail -c 3)" == "PNG" ] || fail "02-init: init.png is not a PNG"
+fi
+
 run 03-word-to-vector
 expect 03-word-to-vector "'banana' -> id 1 -> vector \[(-?[0-9.]+, ){4}-?[0-9.]+\]"
 
@@ -42,6 +55,27 @@ if [ -f "$GLOVE" ]; then
   expect 06-pretrained "first 5 dimensions of 'king': \["
 else
   echo "skipped 06-pretrained with GloVe: $GLOVE is absent (../shared/data is not beside the checkout)"
+fi
+
+"$TOUR/07-visualize" "$WORK/no-such-file.txt" >/dev/null 2>"$WORK/07.err" && fail "07-visualize: a missing file is not an error"
+grep -q '^error: ' "$WORK/07.err" || fail "07-visualize: a missing file: $(cat "$WORK/07.err")"
+pushd "$WORK" >/dev/null  # without a prefix the pictures go to the current directory
+run 07-visualize
+popd >/dev/null
+[ -s "$WORK/07-visualize-pca.svg" ] && [ -s "$WORK/07-visualize-tsne.svg" ] || fail "07-visualize: no pictures in $WORK"
+expect 07-visualize 'five made-up words'
+expect 07-visualize 'PCA: the first two components keep [0-9.]+% \+ [0-9.]+% of the variance'
+expect 07-visualize 't-SNE: perplexity 30 needs at least 91 points; 5 points: lowered to 1.33'
+expect 07-visualize 'written to 07-visualize-tsne.svg'
+if [ -f "$GLOVE" ]; then
+  run 07-visualize "$GLOVE" "$WORK/glove"
+  expect 07-visualize '15 words, vectors \[15, 50\]'
+  expect 07-visualize "written to $WORK/glove-pca.svg"
+  for word in france paris king; do
+    grep -q ">$word</text>" "$WORK/glove-tsne.svg" || fail "07-visualize: no label '$word' in glove-tsne.svg"
+  done
+else
+  echo "skipped 07-visualize with GloVe: $GLOVE is absent (../shared/data is not beside the checkout)"
 fi
 
 run 08-lookup-speed

@@ -15,6 +15,7 @@ namespace tg::charlm {
 
 struct TrainArgs {
   std::string text, out, log;
+  std::string plot;  // --plot FILE.svg|.png: the losses at each evaluation
   int64_t emb = 64, hidden = 256, layers = 1;
   int64_t seq = 64, batch = 32, steps = 1500;
   double lr = 2e-3, clip = 5.0, valid_frac = 0.1;

@@ -63,6 +63,7 @@ void add_train(CLI::App& app, TrainArgs& a, int& threads) {
   train->add_option("--seed", a.seed, "seed of the initial parameters and the training windows")->capture_default_str();
   train->add_flag("--resume", a.resume, "continue from <out>.state.safetensors");
   train->add_option("--log", a.log, "CSV of the losses at each evaluation");
+  train->add_option("--plot", a.plot, "draw the losses at each evaluation to FILE.svg (or .png where built with Cairo)");
   train->add_flag("--quiet", a.quiet, "no progress, notes or samples: only warnings, errors and the final line");
   add_threads(train, threads);
 }

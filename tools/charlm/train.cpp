@@ -19,6 +19,7 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "core/threads.hpp"
+#include "models/line_plot.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
 #include "tools/charlm/commands.hpp"
@@ -101,6 +102,7 @@ class Trainer {
   void train_step();
   void evaluate_and_save();
   void print_sample();
+  void write_plot() const;
 
   const TrainArgs& args_;
   Data data_;
@@ -108,7 +110,7 @@ class Trainer {
   optim::Adam adam_;
   ModelInfo info_;
   std::map<std::string, std::string> settings_;
-  std::optional<TrainLog> log_;  // with --log
+  std::optional<TrainLog> log_;  // with --log or --plot (in memory only without --log)
   int64_t step_ = 0;
   double seconds_ = 0;        // training time so far (steps and evaluations), across resumes
   double step_seconds_ = 0;   // the time spent in training steps in this process
@@ -159,11 +161,22 @@ void Trainer::evaluate_and_save() {
   loss_count_ = 0;
   if (log_)
     log_->add({static_cast<double>(step_), train_loss, valid_loss_, nats_to_bits(valid_loss_), seconds_});
+  if (!args_.plot.empty()) write_plot();
 
   save_model(args_.out, model_, info_);
   TrainState state{.epoch = 0, .step = step_, .rng = default_generator().state(), .extra = settings_};
   state.extra["seconds"] = optim::format_number(seconds_);
   save_train_state(state_path(args_.out), model_, adam_, info_, state);
+}
+
+// The training and held-out losses at each evaluation so far; the saved model is the latest one.
+void Trainer::write_plot() const {
+  std::vector<double> steps = log_->column("step");
+  save_line_plot(args_.plot,
+                 {{"train loss", steps, log_->column("train_loss")}, {"held-out loss", steps, log_->column("valid_loss")}},
+                 {.title = "tg-charlm train: " + std::filesystem::path(args_.text).filename().string(),
+                  .x_label = "step", .y_label = "loss (nats/char)", .integer_x = true,
+                  .marked_x = static_cast<double>(step_), .marked_label = fmt::format("saved: step {}", step_)});
 }
 
 void Trainer::print_sample() {
@@ -177,9 +190,10 @@ void Trainer::run() {
   for (const std::string& path : {args_.out, args_.log}) {  // fail now, not after training, if one
     if (!path.empty()) AtomicFile probe(path);              // of them cannot be written
   }
+  if (!args_.plot.empty()) check_picture_path(args_.plot);
   if (args_.resume) resume();
-  if (!args_.log.empty())
-    log_ = args_.resume ? TrainLog::resume(args_.log, kLogColumns, static_cast<double>(step_))
+  if (!args_.log.empty() || !args_.plot.empty())
+    log_ = args_.resume && !args_.log.empty() ? TrainLog::resume(args_.log, kLogColumns, static_cast<double>(step_))
                         : TrainLog(args_.log, kLogColumns);
   note(args_, fmt::format("{}: {} training and {} held-out characters, {} distinct; {} parameters; {} thread(s), "
                    "OpenBLAS {} kernels",

@@ -41,7 +41,7 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
   cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(tg::at_least(1))->capture_default_str();
   cmd->add_flag("--resume", o.resume, "continue from <out>.state.safetensors");
   cmd->add_option("--log", o.log_path, "write a CSV of per-epoch metrics");
-  cmd->add_option("--plot", o.plot_path, "write an SVG of the loss and accuracy curves");
+  cmd->add_option("--plot", o.plot_path, "draw the loss and accuracy curves to FILE.svg (or .png where built with Cairo)");
   cmd->add_option("--valid-frac", o.valid_fraction, "fraction of --train held out when there is no --valid")
       ->check(CLI::Range(0.0, 0.9))->capture_default_str();
   cmd->add_option("--tokenizer", o.tokenizer, "basic (lowercase, split punctuation) or whitespace")

@@ -57,16 +57,21 @@ std::string Confusion::format(const std::vector<std::string>& names) const {
   return out;
 }
 
-Confusion evaluate(TextClassifier& model, const std::vector<EncodedExample>& examples, int64_t batch_size) {
+Confusion evaluate(TextClassifier& model, const std::vector<EncodedExample>& examples, int64_t batch_size,
+                   double* mean_loss) {
   NoGradGuard no_grad;
   bool was_training = model.is_training();
   model.eval();
   Confusion confusion(model.config().num_classes);
+  double loss_sum = 0;
   for (const Batch& batch : eval_batches(examples, batch_size)) {
-    std::vector<int64_t> predicted = model.predicted_classes(model.forward(batch.tokens, batch.lengths));
+    Tensor logits = model.forward(batch.tokens, batch.lengths);  // [B, outputs]
+    std::vector<int64_t> predicted = model.predicted_classes(logits);
     const int64_t* labels = batch.labels.i64();
     for (size_t b = 0; b < predicted.size(); ++b) confusion.add(labels[b], predicted[b]);
+    if (mean_loss) loss_sum += model.loss(logits, batch.labels).item() * static_cast<double>(predicted.size());
   }
+  if (mean_loss) *mean_loss = examples.empty() ? std::nan("") : loss_sum / static_cast<double>(examples.size());
   model.train(was_training);
   return confusion;
 }

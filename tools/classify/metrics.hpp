@@ -28,7 +28,9 @@ class Confusion {
   int64_t total_ = 0;
 };
 
-// Runs the model (in eval mode, without recording) over every example.
-Confusion evaluate(TextClassifier& model, const std::vector<EncodedExample>& examples, int64_t batch_size = 256);
+// Runs the model (in eval mode, without recording) over every example. With `mean_loss`, also the
+// model's loss averaged over the examples (NaN when there are none).
+Confusion evaluate(TextClassifier& model, const std::vector<EncodedExample>& examples, int64_t batch_size = 256,
+                   double* mean_loss = nullptr);
 
 }  // namespace tg::classify

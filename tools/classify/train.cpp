@@ -13,6 +13,7 @@
 #include "core/atomic_file.hpp"
 #include "core/random.hpp"
 #include "core/threads.hpp"
+#include "models/line_plot.hpp"
 #include "models/vectors.hpp"
 #include "optim/adam.hpp"
 #include "optim/lazy_adam.hpp"
@@ -20,7 +21,6 @@
 #include "tools/classify/commands.hpp"
 #include "tools/classify/data.hpp"
 #include "tools/classify/metrics.hpp"
-#include "tools/common/plot.hpp"
 #include "tools/common/progress.hpp"
 #include "tools/common/train_log.hpp"
 
@@ -28,8 +28,8 @@ namespace tg::classify {
 
 namespace {
 
-const std::vector<std::string> kLogColumns = {"epoch", "step", "train_loss", "train_acc", "valid_acc", "valid_f1",
-                                              "seconds"};
+const std::vector<std::string> kLogColumns = {"epoch", "step", "train_loss", "train_acc", "valid_loss", "valid_acc",
+                                              "valid_f1", "seconds"};
 
 struct TrainData {
   std::vector<std::string> summaries;  // what was read: "train.tsv: TSV with header, 67349 examples, 2 labels"
@@ -121,14 +121,18 @@ EpochResult train_epoch(TextClassifier& model, optim::Optimizer& optimizer, cons
   return result;
 }
 
-void write_plot(const TrainLog& log, const TrainOptions& options) {
+// The curves so far, with the epoch whose model is kept (`kept_epoch`) marked.
+void write_plot(const TrainLog& log, const TrainOptions& options, int64_t kept_epoch) {
   std::vector<double> epochs = log.column("epoch");
-  write_svg_plot(options.plot_path,
+  save_line_plot(options.plot_path,
                  {{"train loss", epochs, log.column("train_loss"), Axis::left},
+                  {"valid loss", epochs, log.column("valid_loss"), Axis::left},
                   {"train accuracy", epochs, log.column("train_acc"), Axis::right},
                   {"valid accuracy", epochs, log.column("valid_acc"), Axis::right}},
-                 {.title = "tg-classify " + options.train_path, .x_label = "epoch", .y_label = "loss",
-                  .y2_label = "accuracy"});
+                 {.title = "tg-classify train: " + std::filesystem::path(options.train_path).filename().string(),
+                  .x_label = "epoch", .y_label = "loss", .y2_label = "accuracy", .integer_x = true,
+                  .marked_x = kept_epoch > 0 ? std::optional<double>(double(kept_epoch)) : std::nullopt,
+                  .marked_label = fmt::format("kept: epoch {}", kept_epoch)});
 }
 
 ClassifierConfig make_config(const TrainOptions& options, const TrainData& data) {
@@ -149,6 +153,7 @@ int run_train(const TrainOptions& options) {
   set_num_threads(options.threads);
   manual_seed(options.seed);
   for (const std::string& path : {options.out_path, options.log_path, options.plot_path}) check_writable(path);
+  if (!options.plot_path.empty()) check_picture_path(options.plot_path);
   if (options.ngrams > 1 && options.encoder != "bag") fail("--ngrams {} needs --encoder bag", options.ngrams);
 
   Preprocessing preprocessing{parse_tokenizer(options.tokenizer), options.max_len, options.ngrams};
@@ -175,6 +180,7 @@ int run_train(const TrainOptions& options) {
 
   TrainState state;
   double best_accuracy = -1, seconds_before = 0;
+  int64_t kept_epoch = 0;  // the epoch of the saved model (marked on the plot)
   std::string state_file = state_path(options.out_path);
   if (options.resume) {
     if (!std::filesystem::exists(state_file))
@@ -183,6 +189,7 @@ int run_train(const TrainOptions& options) {
     state = load_train_state(state_file, model, *optimizer, info);
     default_generator().set_state(state.rng);
     best_accuracy = extra_number(state, "best_valid_acc", -1);
+    kept_epoch = static_cast<int64_t>(extra_number(state, "kept_epoch", 0));
     seconds_before = extra_number(state, "seconds", 0);
     if (!options.quiet) fmt::print(stderr, "resuming {} after epoch {} (step {})\n", state_file, state.epoch, state.step);
   }
@@ -203,7 +210,8 @@ int run_train(const TrainOptions& options) {
     Progress progress(fmt::format("epoch {}/{}", epoch, options.epochs), static_cast<int64_t>(batches.size()),
                       {.unit = "ex", .quiet = options.quiet});
     EpochResult train = train_epoch(model, *optimizer, batches, progress, state.step);
-    Confusion valid = evaluate(model, data.valid);
+    double valid_loss = 0;
+    Confusion valid = evaluate(model, data.valid, 256, &valid_loss);
     double seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     // Without validation data every epoch counts as the best one so far: the last model is kept. A later
@@ -212,6 +220,7 @@ int run_train(const TrainOptions& options) {
     bool best = data.valid.empty() || valid.accuracy() >= best_accuracy;
     if (best) {
       best_accuracy = data.valid.empty() ? best_accuracy : valid.accuracy();
+      kept_epoch = epoch;
       save_model(options.out_path, model, info);
     }
     std::string valid_text = data.valid.empty() ? "no validation data"
@@ -221,12 +230,13 @@ int run_train(const TrainOptions& options) {
                  valid_text, seconds, best ? "  (saved)" : "");
 
     log.add({static_cast<double>(epoch), static_cast<double>(state.step), train.loss, train.accuracy,
-             valid.accuracy(), valid.macro_f1(), seconds});
-    if (!options.plot_path.empty()) write_plot(log, options);
+             valid_loss, valid.accuracy(), valid.macro_f1(), seconds});
+    if (!options.plot_path.empty()) write_plot(log, options, kept_epoch);
 
     state.epoch = epoch;
     state.rng = default_generator().state();
-    state.extra = {{"best_valid_acc", fmt::format("{}", best_accuracy)}, {"seconds", fmt::format("{}", seconds)}};
+    state.extra = {{"best_valid_acc", fmt::format("{}", best_accuracy)}, {"seconds", fmt::format("{}", seconds)},
+                   {"kept_epoch", fmt::format("{}", kept_epoch)}};
     save_train_state(state_file, model, *optimizer, info, state);
   }
   if (data.valid.empty()) fmt::print(stderr, "no validation data: saved the last epoch to {}\n", options.out_path);

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   tg::embed::add_query_commands(app, commands);  // neighbors, analogy, similarity, eval-similarity, print-word-vectors
   tg::embed::add_file_commands(app, commands);   // convert, export-tsv
   tg::embed::add_train_command(app, commands);   // train
-  // add_picture_commands (heatmap, plot) and add_memory_command (memory) join here when their files do.
+  tg::embed::add_picture_commands(app, commands);  // heatmap, plot
+  // add_memory_command (memory) joins here when its file does.
   return tg::run_tool(app, argc, argv, [&] {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run();
