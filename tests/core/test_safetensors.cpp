@@ -128,7 +128,7 @@ TEST_CASE("a file in the reference implementation's exact bytes is read") {
   CHECK(t.to_vector() == std::vector<float>{0, 1, 2, 3, 4, 5});
 }
 
-TEST_CASE("F16, BF16 and F64 tensors are converted to float32") {
+TEST_CASE("F16 and BF16 tensors keep their dtype and F64 is converted to float32") {
   TempDir dir;
   // IEEE half bit patterns: 1, -2, 65504 (largest), 2^-24 (smallest subnormal), inf, -0.
   std::vector<uint16_t> f16 = {0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00, 0x8000};
@@ -154,7 +154,9 @@ TEST_CASE("F16, BF16 and F64 tensors are converted to float32") {
   CHECK(tensors.at("b").to_vector() == std::vector<float>{1.0f, -5.0f, 0.15625f});
   CHECK(std::isnan(tensors.at("n").to_vector()[0]));
   CHECK(tensors.at("d").to_vector() == std::vector<float>{0.1f, -1e30f});
-  for (const auto& [name, t] : tensors) CHECK(t.dtype() == tg::DType::f32);
+  CHECK(tensors.at("h").dtype() == tg::DType::f16);
+  CHECK(tensors.at("b").dtype() == tg::DType::bf16);
+  CHECK(tensors.at("d").dtype() == tg::DType::f32);
 }
 
 TEST_CASE("the PyTorch fixtures load, and a Linear fixture's values agree with its formula") {
