@@ -333,3 +333,24 @@ TEST_CASE("a successful save replaces an existing file and leaves nothing else b
   CHECK(tg::load_safetensors(dir.file("model.safetensors")).tensors.at("w").to_vector() == std::vector<float>{7, 7});
   CHECK(dir.listing() == std::vector<std::string>{"model.safetensors"});
 }
+
+TEST_CASE("F16, BF16 and I8 tensors round-trip through a file in their dtype, bit for bit") {
+  TempDir dir;
+  tg::Tensor x = tg::tensor({1.0f, -0.333f, 65504.0f, 1e-6f, -1e5f, 0.0f}, {2, 3});
+  tg::Tensor h = x.to(tg::DType::f16), b = x.to(tg::DType::bf16);
+  tg::Tensor q = tg::tensor({-128, -1, 0, 1, 127}).to(tg::DType::i8);
+  tg::save_safetensors(dir.file("d.safetensors"), {{"h", h}, {"b", b}, {"q", q}, {"x", x}});
+  auto file = tg::load_safetensors(dir.file("d.safetensors"));
+  for (const auto& [name, original] : std::map<std::string, tg::Tensor>{{"h", h}, {"b", b}, {"q", q}, {"x", x}}) {
+    CAPTURE(name);
+    const tg::Tensor& loaded = file.tensors.at(name);
+    CHECK(loaded.dtype() == original.dtype());
+    CHECK(loaded.shape() == original.shape());
+    CHECK(std::memcmp(loaded.raw_data(), original.raw_data(), size_t(original.nbytes())) == 0);
+  }
+  // The header says PyTorch's names, and the file is as small as the dtypes make it.
+  std::string bytes = read_bytes(dir.file("d.safetensors"));
+  CHECK(bytes.find(R"("dtype":"F16")") != std::string::npos);
+  CHECK(bytes.find(R"("dtype":"BF16")") != std::string::npos);
+  CHECK(bytes.find(R"("dtype":"I8")") != std::string::npos);
+}
