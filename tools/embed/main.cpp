@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<tg::embed::Command> commands;
   // Each helper's add_*_command(s) call goes here.
+  tg::embed::add_memory_command(app, commands);
   return tg::run_tool(app, argc, argv, [&] {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run();
