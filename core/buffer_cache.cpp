@@ -51,6 +51,7 @@ void* system_allocate(size_t bytes) {
 #if defined(__SANITIZE_ADDRESS__)
 void* allocate_buffer(size_t bytes) { return std::aligned_alloc(64, (bytes + 63) / 64 * 64); }
 void free_buffer(void* buffer, size_t) { std::free(buffer); }
+void release_cached_buffers() {}
 #else
 void* allocate_buffer(size_t bytes) {
   const size_t c = class_of(bytes);
@@ -80,6 +81,16 @@ void free_buffer(void* buffer, size_t bytes) {
     }
   }
   std::free(buffer);
+}
+
+void release_cached_buffers() {
+  Cache& k = cache();
+  std::lock_guard lock(k.mutex);
+  for (auto& buffers : k.free) {
+    for (void* p : buffers) std::free(p);
+    buffers.clear();
+  }
+  k.cached_bytes = 0;
 }
 #endif
 

@@ -23,5 +23,7 @@ constexpr size_t kMaxCachedBytes = size_t(1) << 30;
 void* allocate_buffer(size_t bytes);
 // Gives back a buffer from allocate_buffer(bytes) (the same `bytes`).
 void free_buffer(void* buffer, size_t bytes);
+// Gives every kept buffer back to the system (tg::release_cached_memory, core/process_memory.hpp).
+void release_cached_buffers();
 
 }  // namespace tg::detail

@@ -68,6 +68,12 @@ struct Printer {
 
 std::string to_string(const Tensor& t) {
   if (!t.defined()) return "tensor(undefined)";
+  if (t.dtype() != DType::f32 && t.dtype() != DType::i64) {  // f16, bf16, i8: their values, then the dtype
+    std::string shown = to_string(t.to(t.dtype() == DType::i8 ? DType::i64 : DType::f32));
+    if (t.dtype() == DType::i8) shown.erase(shown.find(", dtype=int64"), std::string(", dtype=int64").size());
+    shown.insert(shown.size() - 1, fmt::format(", dtype={}", dtype_name(t.dtype())));
+    return shown;
+  }
   Printer p{t, t.numel() > kSummarizeAbove, false, 0, {}};
   if (t.dtype() == DType::f32) {
     float largest = 0, smallest = INFINITY;

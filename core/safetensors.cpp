@@ -32,54 +32,39 @@ const char* file_dtype_name(DType dt) {
   switch (dt) {
     case DType::f32: return "F32";
     case DType::i64: return "I64";
+    case DType::f16: return "F16";
+    case DType::bf16: return "BF16";
+    case DType::i8: return "I8";
   }
   fail("save_safetensors: dtype {} cannot be written", static_cast<int>(dt));
 }
 
-const std::byte* raw_bytes(const Tensor& t) {
-  if (t.dtype() == DType::f32) return reinterpret_cast<const std::byte*>(t.f32());
-  return reinterpret_cast<const std::byte*>(t.i64());
-}
+const std::byte* raw_bytes(const Tensor& t) { return t.raw_data(); }
 
 // The bytes per element of a dtype this reader understands, or 0 for any other dtype.
 size_t readable_dtype_size(const std::string& name) {
   if (name == "F32") return 4;
   if (name == "I64" || name == "F64") return 8;
   if (name == "F16" || name == "BF16") return 2;
+  if (name == "I8") return 1;
   return 0;
 }
 
-// IEEE half: 1 sign bit, 5 exponent bits (bias 15), 10 mantissa bits.
-float half_to_float(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t exponent = (h >> 10) & 0x1fu;
-  uint32_t mantissa = h & 0x3ffu;
-  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24
-    float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-    return sign ? -magnitude : magnitude;
-  }
-  if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));  // inf, NaN
-  return std::bit_cast<float>(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
+// The tensor dtype of a file dtype kept as it is (F64 has none: it is converted to F32).
+DType kept_dtype(const std::string& name) {
+  if (name == "I64") return DType::i64;
+  if (name == "F16") return DType::f16;
+  if (name == "BF16") return DType::bf16;
+  if (name == "I8") return DType::i8;
+  return DType::f32;
 }
 
-// bfloat16 is the top half of a float32.
-float bfloat16_to_float(uint16_t b) { return std::bit_cast<float>(static_cast<uint32_t>(b) << 16); }
-
-// Converts n elements of a file dtype (F16, BF16, F64) to float. memcpy: src may be unaligned.
-void convert_to_f32(const std::string& dtype, const unsigned char* src, int64_t n, float* dst) {
-  if (dtype == "F64") {
-    for (int64_t i = 0; i < n; ++i) {
-      double d;
-      std::memcpy(&d, src + 8 * i, 8);
-      dst[i] = static_cast<float>(d);
-    }
-    return;
-  }
-  float (*to_float)(uint16_t) = dtype == "F16" ? half_to_float : bfloat16_to_float;
+// Converts n F64 elements to float. memcpy: src may be unaligned.
+void convert_to_f32(const unsigned char* src, int64_t n, float* dst) {
   for (int64_t i = 0; i < n; ++i) {
-    uint16_t h;
-    std::memcpy(&h, src + 2 * i, 2);
-    dst[i] = to_float(h);
+    double d;
+    std::memcpy(&d, src + 8 * i, 8);
+    dst[i] = static_cast<float>(d);
   }
 }
 
@@ -188,7 +173,7 @@ TensorEntry parse_entry(const std::string& path, const std::string& name, const 
   e.dtype = dtype.get<std::string>();
   size_t element_size = readable_dtype_size(e.dtype);
   if (element_size == 0)
-    fail("{}: tensor {:?} has dtype {:?}; tapegrad reads F32, I64, F16, BF16 and F64", path, name, e.dtype);
+    fail("{}: tensor {:?} has dtype {:?}; tapegrad reads F32, I64, F16, BF16, I8 and F64", path, name, e.dtype);
   if (!shape.is_array() || shape.size() > Shape::kMaxDims)
     fail("{}: tensor {:?}: shape is {}, expected a list of at most {} sizes", path, name, shape.dump(),
          Shape::kMaxDims);
@@ -274,18 +259,17 @@ void read_exactly(const std::string& path, std::FILE* f, void* into, uint64_t by
 }
 
 Tensor read_tensor(const std::string& path, std::FILE* f, uint64_t data_start, const TensorEntry& e) {
-  bool kept_as_is = e.dtype == "F32" || e.dtype == "I64";
-  Tensor t = empty(e.shape, e.dtype == "I64" ? DType::i64 : DType::f32);
+  bool kept_as_is = e.dtype != "F64";
+  Tensor t = empty(e.shape, kept_dtype(e.dtype));
   if (std::fseek(f, static_cast<long>(data_start + e.begin), SEEK_SET) != 0)
     fail("{}: cannot seek to tensor {:?}: {}", path, e.name, std::strerror(errno));
   std::string what = fmt::format("tensor {:?}", e.name);
   if (kept_as_is) {
-    void* into = t.dtype() == DType::f32 ? static_cast<void*>(t.f32()) : static_cast<void*>(t.i64());
-    read_exactly(path, f, into, e.end - e.begin, what.c_str());
+    read_exactly(path, f, t.raw_data(), e.end - e.begin, what.c_str());
   } else {
     std::vector<unsigned char> raw(e.end - e.begin);
     read_exactly(path, f, raw.data(), raw.size(), what.c_str());
-    convert_to_f32(e.dtype, raw.data(), t.numel(), t.f32());
+    convert_to_f32(raw.data(), t.numel(), t.f32());
   }
   return t;
 }

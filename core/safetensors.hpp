@@ -9,9 +9,11 @@
 //   [rest]     the raw tensor bytes; data_offsets [begin, end) count from the start of this part.
 // The tensors must tile the data part exactly: no gaps, no overlaps, nothing after the last one.
 //
-// save_safetensors writes F32 and I64 tensors in the reference implementation's order (larger
-// element type first, then by name) through an AtomicFile. load_safetensors reads F32 and I64 as they
-// are and converts F16, BF16 and F64 to F32; any other dtype is an error. Loaded tensors are plain
+// save_safetensors writes F32, I64, F16, BF16 and I8 tensors (PyTorch's names for float32, int64,
+// float16, bfloat16, int8) in the reference implementation's order (larger element type first, then
+// by name) through an AtomicFile. load_safetensors reads those as they are, in their dtype (as
+// safetensors.torch.load_file does: call .to(DType::f32) for float values), and converts F64 to F32;
+// any other dtype is an error. Loaded tensors are plain
 // leaves that do not require grad. The file is read with a ten-line Python parser or with
 // safetensors.torch.load_file.
 #include <map>

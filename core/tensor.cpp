@@ -1,9 +1,12 @@
 #include "core/tensor.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
+#include "core/half.hpp"
 #include "core/buffer_cache.hpp"
 #include "core/ops.hpp"
 #include "core/pool.hpp"
@@ -11,8 +14,27 @@
 
 namespace tg {
 
-const char* dtype_name(DType dt) { return dt == DType::f32 ? "float32" : "int64"; }
-size_t dtype_size(DType dt) { return dt == DType::f32 ? 4 : 8; }
+// Switches without default: adding a DType makes the compiler point here.
+const char* dtype_name(DType dt) {
+  switch (dt) {
+    case DType::f32: return "float32";
+    case DType::i64: return "int64";
+    case DType::f16: return "float16";
+    case DType::bf16: return "bfloat16";
+    case DType::i8: return "int8";
+  }
+  return "unknown";
+}
+size_t dtype_size(DType dt) {
+  switch (dt) {
+    case DType::f32: return 4;
+    case DType::i64: return 8;
+    case DType::f16: case DType::bf16: return 2;
+    case DType::i8: return 1;
+  }
+  return 0;
+}
+bool is_floating(DType dt) { return dt == DType::f32 || dt == DType::f16 || dt == DType::bf16; }
 
 Storage::Storage(size_t n) : bytes(n) {
   // Up to 64 bytes: inside this object. Up to 4 KiB: malloc (16-byte aligned, and much cheaper than
@@ -39,7 +61,9 @@ int64_t Tensor::size(int d) const { return shape()[normalize_dim("size", d, shap
 
 template <typename T>
 static constexpr DType dtype_of() {
-  return std::is_same_v<T, float> ? DType::f32 : DType::i64;
+  if constexpr (std::is_same_v<T, float>) return DType::f32;
+  else if constexpr (std::is_same_v<T, int8_t>) return DType::i8;
+  else return DType::i64;
 }
 
 template <typename T>
@@ -55,11 +79,44 @@ const T* Tensor::data() const {
 }
 template float* Tensor::data<float>();
 template int64_t* Tensor::data<int64_t>();
+template int8_t* Tensor::data<int8_t>();
 template const float* Tensor::data<float>() const;
 template const int64_t* Tensor::data<int64_t>() const;
+template const int8_t* Tensor::data<int8_t>() const;
 
+uint16_t* Tensor::half_bits(DType want) {
+  if (!impl_) fail("data: the tensor is undefined");
+  if (impl_->dtype != want) fail("data: tensor is {}, asked for {}", dtype_name(impl_->dtype), dtype_name(want));
+  return reinterpret_cast<uint16_t*>(impl_->storage->data) + impl_->offset;
+}
+
+std::byte* Tensor::raw_data() {
+  if (!impl_) fail("data: the tensor is undefined");
+  return impl_->storage->data + impl_->offset * dtype_size(impl_->dtype);
+}
+
+// Element `flat` of any dtype, as a double (exact for every dtype but i64 beyond 2^53).
 static double element(const Tensor& t, int64_t flat) {
-  return t.dtype() == DType::f32 ? double(t.f32()[flat]) : double(t.i64()[flat]);
+  switch (t.dtype()) {
+    case DType::f32: return t.f32()[flat];
+    case DType::i64: return double(t.i64()[flat]);
+    case DType::f16: return half_to_float(t.f16()[flat]);
+    case DType::bf16: return bfloat16_to_float(t.bf16()[flat]);
+    case DType::i8: return t.i8()[flat];
+  }
+  return 0;
+}
+
+// Stores value as element `flat` of t: rounded (float dtypes) or truncated and clamped (integers).
+static void store_element(Tensor& t, int64_t flat, double value) {
+  auto to_integer = [](double v, double lo, double hi) { return std::isnan(v) ? 0.0 : std::clamp(std::trunc(v), lo, hi); };
+  switch (t.dtype()) {
+    case DType::f32: t.f32()[flat] = float(value); break;
+    case DType::i64: t.i64()[flat] = int64_t(to_integer(value, -0x1p63, 0x1p63 - 1024)); break;
+    case DType::f16: t.f16()[flat] = float_to_half(float(value)); break;
+    case DType::bf16: t.bf16()[flat] = float_to_bfloat16(float(value)); break;
+    case DType::i8: t.i8()[flat] = int8_t(to_integer(value, -128, 127)); break;
+  }
 }
 
 double Tensor::at(std::initializer_list<int64_t> index) const {
@@ -98,7 +155,9 @@ std::vector<int64_t> Tensor::to_indices() const {
 
 Tensor& Tensor::requires_grad_(bool on) {
   check_defined("requires_grad_", *this);
-  if (on && dtype() != DType::f32) fail("requires_grad_: only float32 tensors can require grad, this one is {}", dtype_name(dtype()));
+  if (on && !is_floating(dtype()))
+    fail("requires_grad_: only floating-point tensors (float32, float16, bfloat16) can require grad, this one is {}",
+         dtype_name(dtype()));
   if (!is_leaf()) fail("requires_grad_: only leaf tensors can change requires_grad; use detach() first");
   impl_->requires_grad = on;
   return *this;
@@ -133,6 +192,38 @@ Tensor Tensor::detach() const {
   return Tensor(d);
 }
 
+// ---- dtype conversion ----
+
+Tensor Tensor::to(DType target) const {
+  check_defined("to", *this);
+  if (dtype() == target) return *this;
+  Tensor out = empty(shape(), target);
+  const int64_t n = numel();
+  // The conversions a reduced-precision table needs have their own loops (F16C where available);
+  // the rest go element by element through double.
+  if (dtype() == DType::f32 && target == DType::f16) floats_to_half(f32(), out.f16(), n);
+  else if (dtype() == DType::f32 && target == DType::bf16) floats_to_bfloat16(f32(), out.bf16(), n);
+  else if (dtype() == DType::f16 && target == DType::f32) half_to_floats(f16(), out.f32(), n);
+  else if (dtype() == DType::bf16 && target == DType::f32) bfloat16_to_floats(bf16(), out.f32(), n);
+  else
+    for (int64_t i = 0; i < n; ++i) store_element(out, i, element(*this, i));
+  return out;
+}
+
+Tensor& Tensor::set_data(const Tensor& source) {
+  check_defined("set_data", *this);
+  check_defined("set_data", source);
+  if (!(source.shape() == shape()))
+    fail("set_data: the new data has shape {}, expected {} (the tensor's)", source.shape(), shape());
+  if (requires_grad() && !is_floating(source.dtype()))
+    fail("set_data: a tensor that requires grad cannot hold {} data; call requires_grad_(false) first",
+         dtype_name(source.dtype()));
+  impl_->storage = source.impl()->storage;
+  impl_->offset = source.impl()->offset;
+  impl_->dtype = source.dtype();
+  return *this;
+}
+
 Tensor& Tensor::set_name(std::string name) {
   impl_->name = std::move(name);
   return *this;
@@ -163,10 +254,13 @@ Tensor zeros(Shape shape, DType dtype) {
 
 Tensor full(Shape shape, double value, DType dtype) {
   Tensor t = empty(shape, dtype);
-  if (dtype == DType::f32)
+  if (dtype == DType::f32) {
     std::fill_n(t.f32(), t.numel(), float(value));
-  else
+  } else if (dtype == DType::i64) {
     std::fill_n(t.i64(), t.numel(), int64_t(value));
+  } else {
+    for (int64_t i = 0; i < t.numel(); ++i) store_element(t, i, value);
+  }
   return t;
 }
 
@@ -208,7 +302,7 @@ Tensor arange(double start, double end, double step, DType dtype) {
   Tensor t = empty(Shape{n}, dtype);
   for (int64_t i = 0; i < n; ++i) {
     double v = start + double(i) * step;
-    if (dtype == DType::f32) t.f32()[i] = float(v); else t.i64()[i] = int64_t(v);
+    store_element(t, i, v);
   }
   return t;
 }

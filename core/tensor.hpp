@@ -19,10 +19,13 @@
 namespace tg {
 
 // The element type is a runtime field, not a template parameter. f32 for values and gradients,
-// i64 for indices. (f16/bf16 and per-row int8 embedding tables are meant to join this list.)
-enum class DType : uint8_t { f32, i64 };
-const char* dtype_name(DType dt);
-size_t dtype_size(DType dt);
+// i64 for indices; f16 and bf16 (core/half.hpp) and i8 (core/quantize.hpp) store embedding tables
+// in less memory. Ops compute in f32: one given another dtype throws "<op>: expected a float32
+// tensor, got float16 ..." (check_dtype), never reads the bytes as f32. Tensor::to converts.
+enum class DType : uint8_t { f32, i64, f16, bf16, i8 };
+const char* dtype_name(DType dt);  // PyTorch's names: "float32", "int64", "float16", "bfloat16", "int8"
+size_t dtype_size(DType dt);       // bytes per element: 4, 8, 2, 2, 1
+bool is_floating(DType dt);        // f32, f16, bf16: the dtypes a tensor that requires grad may have
 
 // A byte buffer, shared by every tensor that views it.
 // Buffers of up to 64 bytes live inside the Storage object itself, so a small tensor costs one
@@ -74,13 +77,33 @@ class Tensor {
   int64_t numel() const { return impl_->shape.numel(); }
   DType dtype() const { return impl_->dtype; }
 
-  // Raw element pointers; T must match the dtype (float for f32, int64_t for i64) or tg::Error.
+  // Raw element pointers; T must match the dtype (float for f32, int64_t for i64, int8_t for i8) or
+  // tg::Error. f16 and bf16 elements are uint16_t bit patterns: f16() and bf16() (core/half.hpp).
   template <typename T> T* data();
   template <typename T> const T* data() const;
   float* f32() { return data<float>(); }
   const float* f32() const { return data<float>(); }
   int64_t* i64() { return data<int64_t>(); }
   const int64_t* i64() const { return data<int64_t>(); }
+  int8_t* i8() { return data<int8_t>(); }
+  const int8_t* i8() const { return data<int8_t>(); }
+  uint16_t* f16() { return half_bits(DType::f16); }
+  const uint16_t* f16() const { return const_cast<Tensor*>(this)->half_bits(DType::f16); }
+  uint16_t* bf16() { return half_bits(DType::bf16); }
+  const uint16_t* bf16() const { return const_cast<Tensor*>(this)->half_bits(DType::bf16); }
+  // The first element's bytes, whatever the dtype (for I/O and memcpy).
+  std::byte* raw_data();
+  const std::byte* raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
+  int64_t nbytes() const { return numel() * int64_t(dtype_size(dtype())); }  // as PyTorch's Tensor.nbytes
+
+  // A copy in another dtype, as PyTorch's Tensor.to(dtype); the same tensor when the dtype already
+  // matches. f32 -> f16/bf16 rounds to nearest even; float -> integer truncates toward zero (as a C++
+  // cast, clamped to the integer's range). Not recorded on the tape.
+  Tensor to(DType dtype) const;
+  // Makes this tensor hold source's data (storage, shape, dtype), keeping its identity: its
+  // requires_grad, gradient and every handle that shares it (a Module's registry) see the new data.
+  // PyTorch's `param.data = source`. Used to change a parameter's dtype in place (Module::half()).
+  Tensor& set_data(const Tensor& source);
 
   // Element access by multi-index (checked), for tests and small programs: t.at({1, 2}).
   double at(std::initializer_list<int64_t> index) const;
@@ -132,6 +155,7 @@ class Tensor {
   std::shared_ptr<TensorImpl> take_impl() && { return std::move(impl_); }  // from a temporary, no copy
 
  private:
+  uint16_t* half_bits(DType want);
   std::shared_ptr<TensorImpl> impl_;
 };
 

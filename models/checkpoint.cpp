@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/safetensors.hpp"
+#include "nn/embedding.hpp"
 
 namespace tg {
 
@@ -99,13 +100,33 @@ void check_parameters(const nn::Module& model, const std::map<std::string, Tenso
     auto it = tensors.find(name);
     if (it == tensors.end()) fail("{}: missing tensor '{}'", source, name);
     const Tensor& value = it->second;
-    if (value.dtype() != DType::f32)
-      fail("{}: tensor '{}' has dtype {}, the model expects float32", source, name, dtype_name(value.dtype()));
+    if (!(value.dtype() == param.dtype() || (is_floating(value.dtype()) && is_floating(param.dtype()))))
+      fail("{}: tensor '{}' has dtype {}, the model expects {}", source, name, dtype_name(value.dtype()),
+           dtype_name(param.dtype()));
     if (!(value.shape() == param.shape()))
       fail("{}: tensor '{}' has shape {}, the model expects {}", source, name, value.shape(), param.shape());
   }
   for (const auto& [name, value] : tensors)
     if (!expected.count(name)) fail("{}: unexpected tensor '{}' (the model has no such parameter)", source, name);
+}
+
+// A model file may hold a smaller embedding table (tg-classify quantize): float16 or bfloat16, or
+// int8 with its per-row "<prefix>weight_scale". Each nn::Embedding of the model takes the dtype its
+// table has in the file, so the model in memory is as small as the file.
+void adopt_embedding_dtypes(nn::Module& module, const std::map<std::string, Tensor>& tensors,
+                            const std::string& prefix) {
+  for (auto& [name, child] : module.named_children()) {
+    const std::string path = prefix + name + ".";
+    if (auto* embedding = dynamic_cast<nn::Embedding*>(child)) {
+      auto it = tensors.find(path + "weight");
+      if (it != tensors.end()) {
+        const DType dtype = it->second.dtype();
+        if (dtype == DType::i8 && tensors.count(path + "weight_scale")) embedding->quantize_per_row();
+        if (dtype == DType::f16 || dtype == DType::bf16) embedding->to(dtype);
+      }
+    }
+    adopt_embedding_dtypes(*child, tensors, path);
+  }
 }
 
 }  // namespace
@@ -146,6 +167,7 @@ ModelFile read_model_file(const std::string& path, std::string_view expected_kin
 }
 
 void load_parameters(nn::Module& model, const std::map<std::string, Tensor>& tensors, std::string_view source) {
+  adopt_embedding_dtypes(model, tensors, "");
   check_parameters(model, tensors, source);
   model.load_state_dict(tensors, /*strict=*/true);
 }

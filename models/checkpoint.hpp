@@ -68,7 +68,10 @@ void save_model(const std::string& path, const nn::Module& model, const ModelInf
 ModelFile read_model_file(const std::string& path, std::string_view expected_kind = "");
 
 // Copies the file's tensors into the model's parameters (keeping their requires_grad). Every parameter
-// must be present with the same shape and f32 dtype, and no other tensor may be there; the first
+// must be present with the same shape and a float dtype (converted to the parameter's), and no other
+// tensor may be there. An nn::Embedding first takes the dtype of its table in the file: float16 or
+// bfloat16 (Module::to), or int8 with "<name>.weight_scale" (Embedding::quantize_per_row), as
+// `tg-classify quantize` writes. The first
 // problem found throws, naming the file and the tensor:
 //   "model.safetensors: missing tensor 'fc.bias'"
 //   "model.safetensors: unexpected tensor 'lstm.weight_ih_l1'"

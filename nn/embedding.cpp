@@ -6,7 +6,9 @@
 #include <numeric>
 #include <vector>
 
+#include "core/half.hpp"
 #include "core/kernels.hpp"
+#include "core/quantize.hpp"
 #include "core/ops.hpp"
 #include "core/sparse_grad.hpp"
 #include "core/tape.hpp"
@@ -125,22 +127,37 @@ static void accumulate_sparse_rows(TensorImpl& table, const float* dy, const int
 Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions& options) {
   check_defined("embedding", weight);
   check_defined("embedding", idx);
-  check_dtype("embedding", weight, DType::f32);
+  if (weight.dtype() != DType::f32 && weight.dtype() != DType::f16 && weight.dtype() != DType::bf16)
+    fail("embedding: expected a float32, float16 or bfloat16 weight, got {} (an int8 table goes through "
+         "embedding_int8 with its scales)", dtype_name(weight.dtype()));
   if (weight.dim() != 2)
     fail("embedding: the weight must be 2-D [num_embeddings, embedding_dim], got shape {}", weight.shape());
   const int64_t num_embeddings = weight.size(0), dim = weight.size(1);
   const EmbeddingOptions checked = checked_options("embedding", options, num_embeddings);
   check_index_range("embedding", idx, num_embeddings, "num_embeddings");
-  if (checked.max_norm) renorm_rows(weight, idx, *checked.max_norm, checked.norm_type);
+  if (checked.max_norm) {
+    if (weight.dtype() != DType::f32)
+      fail("embedding: max_norm renormalises the table in place and needs a float32 weight, got {}",
+           dtype_name(weight.dtype()));
+    renorm_rows(weight, idx, *checked.max_norm, checked.norm_type);
+  }
 
   Shape out_shape = idx.shape();
   out_shape.push_back(dim);
   Tensor y = empty(out_shape);
-  const float* table = weight.f32();
   const int64_t* pi = idx.i64();
   float* py = y.f32();
   const int64_t n = idx.numel();
-  detail::parallel_for(n, n * dim, [=](int64_t j) { std::memcpy(py + j * dim, table + pi[j] * dim, size_t(dim) * sizeof(float)); });
+  if (weight.dtype() == DType::f32) {
+    const float* table = weight.f32();
+    detail::parallel_for(n, n * dim, [=](int64_t j) { std::memcpy(py + j * dim, table + pi[j] * dim, size_t(dim) * sizeof(float)); });
+  } else if (weight.dtype() == DType::f16) {  // gather and convert each row to float32
+    const uint16_t* table = weight.f16();
+    detail::parallel_for(n, n * dim, [=](int64_t j) { half_to_floats(table + pi[j] * dim, py + j * dim, dim); });
+  } else {
+    const uint16_t* table = weight.bf16();
+    detail::parallel_for(n, n * dim, [=](int64_t j) { bfloat16_to_floats(table + pi[j] * dim, py + j * dim, dim); });
+  }
 
   const int64_t padding_idx = checked.padding_idx.value_or(-1);
   const bool sparse = checked.sparse && weight.is_leaf();
@@ -158,6 +175,47 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
   return y;
 }
 
+// y[j, :] = scales[idx[j]] * values[idx[j], :]       values: i8 [V, D]  scales: f32 [V]  y: f32 [*, D]
+Tensor embedding_int8(const Tensor& values, const Tensor& scales, const Tensor& idx) {
+  check_dtype("embedding_int8", values, DType::i8);
+  check_dtype("embedding_int8", scales, DType::f32);
+  check_defined("embedding_int8", idx);
+  if (values.dim() != 2 || scales.dim() != 1 || scales.size(0) != values.size(0))
+    fail("embedding_int8: expected values [V, D] and scales [V], got {} and {}", values.shape(), scales.shape());
+  const int64_t dim = values.size(1);
+  check_index_range("embedding_int8", idx, values.size(0), "num_embeddings");
+  Shape out_shape = idx.shape();
+  out_shape.push_back(dim);
+  Tensor y = empty(out_shape);
+  const int8_t* table = values.i8();
+  const float* scale = scales.f32();
+  const int64_t* pi = idx.i64();
+  float* py = y.f32();
+  const int64_t n = idx.numel();
+  detail::parallel_for(n, n * dim, [=](int64_t j) { dequantize_row(table + pi[j] * dim, scale[pi[j]], dim, py + j * dim); });
+  return y;
+}
+
+Tensor Embedding::forward(const Tensor& idx) {
+  if (weight.dtype() != DType::i8) return embedding(weight, idx, options_);
+  if (weight_scale.requires_grad() && grad_enabled())
+    fail("Embedding: the table is int8-quantised, for inference only; it cannot be trained (keep a float32 "
+         "or float16 table to train, then quantize_per_row())");
+  return embedding_int8(weight, weight_scale, idx);
+}
+
+Embedding& Embedding::quantize_per_row() {
+  if (is_quantized()) return *this;
+  if (options_.max_norm) fail("Embedding::quantize_per_row: a table with max_norm changes as it is used; cannot quantise it");
+  QuantizedRows q = tg::quantize_per_row(weight);
+  weight.requires_grad_(false);
+  weight.set_data(q.values);
+  weight_scale = q.scales;
+  register_parameter("weight_scale", weight_scale);
+  weight_scale.requires_grad_(false);
+  return *this;
+}
+
 Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, EmbeddingOptions options) {
   if (num_embeddings <= 0 || embedding_dim < 0)
     fail("Embedding: expected num_embeddings > 0 and embedding_dim >= 0, got {} and {}", num_embeddings, embedding_dim);
@@ -171,7 +229,8 @@ Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, EmbeddingOpt
 
 Embedding::Embedding(Pretrained, const Tensor& weights, bool freeze, const EmbeddingOptions& options) {
   check_defined("Embedding::from_pretrained", weights);
-  check_dtype("Embedding::from_pretrained", weights, DType::f32);
+  if (!is_floating(weights.dtype()))
+    fail("Embedding::from_pretrained: expected a float32, float16 or bfloat16 table, got {}", dtype_name(weights.dtype()));
   if (weights.dim() != 2)
     fail("Embedding::from_pretrained: expected a 2-D table [num_embeddings, embedding_dim], got shape {}",
          weights.shape());

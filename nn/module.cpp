@@ -6,7 +6,9 @@
 namespace tg::nn {
 
 Tensor& Module::register_parameter(const std::string& name, Tensor& param) {
-  check_dtype("register_parameter", param, DType::f32);
+  check_defined("register_parameter", param);
+  if (!is_floating(param.dtype()))
+    fail("register_parameter: parameter '{}' is {}, expected float32, float16 or bfloat16", name, dtype_name(param.dtype()));
   for (auto& [existing, p] : params_)
     if (existing == name) fail("register_parameter: a parameter named '{}' is already registered", name);
   param.requires_grad_(true);
@@ -106,18 +108,33 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     }
     const Tensor& src = it->second;
     check_defined("load_state_dict", src);
-    if (src.dtype() != DType::f32)
-      fail("load_state_dict: parameter '{}' is {} in the state, expected float32", name, dtype_name(src.dtype()));
+    // Float values are converted to the parameter's dtype (as PyTorch's copy_); int8 only into int8.
+    if (!(src.dtype() == p.dtype() || (is_floating(src.dtype()) && is_floating(p.dtype()))))
+      fail("load_state_dict: parameter '{}' is {} in the state, expected {}", name, dtype_name(src.dtype()),
+           dtype_name(p.dtype()));
     if (!(src.shape() == p.shape()))
       fail("load_state_dict: parameter '{}' has shape {} in the model but {} in the state", name, p.shape(), src.shape());
-    copies.emplace_back(p, src);
+    copies.emplace_back(p, src.to(p.dtype()));
     used.insert(name);
   }
   if (strict)
     for (auto& [name, t] : state)
       if (!used.count(name)) fail("load_state_dict: unexpected key '{}' in the state (the model has no such parameter)", name);
   for (auto& [p, src] : copies)  // memmove: loading a model's own state_dict copies a buffer onto itself
-    std::memmove(p.f32(), src.f32(), size_t(p.numel()) * sizeof(float));
+    std::memmove(p.raw_data(), src.raw_data(), size_t(p.nbytes()));
+}
+
+Module& Module::to(DType dtype) {
+  if (!is_floating(dtype))
+    fail("Module::to: parameters can be float32, float16 or bfloat16, not {} (for an int8 table: "
+         "Embedding::quantize_per_row)", dtype_name(dtype));
+  for (auto& [name, p] : named_parameters()) {
+    if (!is_floating(p.dtype()))
+      fail("Module::to: parameter '{}' is {} (quantised for inference) and cannot become {}", name,
+           dtype_name(p.dtype()), dtype_name(dtype));
+    p.set_data(p.to(dtype));
+  }
+  return *this;
 }
 
 }  // namespace tg::nn

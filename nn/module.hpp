@@ -55,12 +55,23 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
+  // Converts every parameter to a float dtype in place (PyTorch's module.to(dtype), .half(),
+  // .bfloat16()): the handles stay, requires_grad stays, the gradient stays float32. Layers whose
+  // ops need float32 (Linear, LSTM) then throw on forward, naming the op; nn::Embedding looks up a
+  // float16 / bfloat16 table into float32 vectors. Returns *this.
+  Module& to(DType dtype);
+  Module& half() { return to(DType::f16); }
+  Module& bfloat16() { return to(DType::bf16); }
+
   std::map<std::string, Tensor> state_dict() const;
   // Copies values into the parameters (keeping their requires_grad). strict: every parameter must be
-  // present and no extra name may appear; shapes must match. Errors name the parameter.
+  // present and no extra name may appear; shapes must match. Float values are converted to each
+  // parameter's dtype (a float16 file into a float32 model); int8 goes only into int8. Errors name
+  // the parameter.
   void load_state_dict(const std::map<std::string, Tensor>& state, bool strict = true);
 
-  // Registers a parameter under `name`; it requires grad (a float32 leaf). Returns the handle.
+  // Registers a parameter under `name`; it requires grad (a float32, float16 or bfloat16 leaf).
+  // Returns the handle.
   Tensor& register_parameter(const std::string& name, Tensor& param);
   // A sub-module that is a data member of this module (e.g. `Linear fc` of a subclass). Only for
   // members: a module on the heap (make_unique, a vector's element) goes in as a shared_ptr.

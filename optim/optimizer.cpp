@@ -16,8 +16,8 @@ Optimizer::Optimizer(std::string kind, std::vector<Tensor> params, double lr)
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& param = params_[i];
     if (!param.defined()) fail("{}: parameter {} is undefined", kind_, i);
-    if (param.dtype() != DType::f32)
-      fail("{}: parameter {} is {}, expected float32", kind_, i, dtype_name(param.dtype()));
+    if (!is_floating(param.dtype()))
+      fail("{}: parameter {} is {}, expected float32, float16 or bfloat16", kind_, i, dtype_name(param.dtype()));
     if (!seen.insert(param.impl()).second) fail("{}: parameter {} appears twice in the list", kind_, i);
   }
 }
@@ -35,7 +35,20 @@ void Optimizer::step() {
     check_gradient(i);
     ParamState& state = states_[i];
     state.steps += 1;
-    update(i, param, state);
+    if (param.dtype() == DType::f32) {
+      update(i, param, state);
+      continue;
+    }
+    // A float16 / bfloat16 parameter (a half embedding table): the update runs in float32 on a
+    // working copy that sees the same gradients, with the float32 moments, and the result is
+    // rounded once when it is stored back. No float32 master copy is kept between steps, as in
+    // PyTorch with model.half(): an update smaller than half a step of the format at that value
+    // (float16: |w| * 2^-11, bfloat16: |w| * 2^-8) is lost. nn/README.md has the numbers.
+    Tensor work = param.to(DType::f32);
+    work.impl()->grad = param.impl()->grad;
+    work.impl()->sparse_grad = param.impl()->sparse_grad;
+    update(i, work, state);
+    param.set_data(work.to(param.dtype()));
   }
 }
 

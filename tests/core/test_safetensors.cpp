@@ -128,7 +128,7 @@ TEST_CASE("a file in the reference implementation's exact bytes is read") {
   CHECK(t.to_vector() == std::vector<float>{0, 1, 2, 3, 4, 5});
 }
 
-TEST_CASE("F16, BF16 and F64 tensors are converted to float32") {
+TEST_CASE("F16 and BF16 tensors keep their dtype and F64 is converted to float32") {
   TempDir dir;
   // IEEE half bit patterns: 1, -2, 65504 (largest), 2^-24 (smallest subnormal), inf, -0.
   std::vector<uint16_t> f16 = {0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00, 0x8000};
@@ -154,7 +154,9 @@ TEST_CASE("F16, BF16 and F64 tensors are converted to float32") {
   CHECK(tensors.at("b").to_vector() == std::vector<float>{1.0f, -5.0f, 0.15625f});
   CHECK(std::isnan(tensors.at("n").to_vector()[0]));
   CHECK(tensors.at("d").to_vector() == std::vector<float>{0.1f, -1e30f});
-  for (const auto& [name, t] : tensors) CHECK(t.dtype() == tg::DType::f32);
+  CHECK(tensors.at("h").dtype() == tg::DType::f16);
+  CHECK(tensors.at("b").dtype() == tg::DType::bf16);
+  CHECK(tensors.at("d").dtype() == tg::DType::f32);
 }
 
 TEST_CASE("the PyTorch fixtures load, and a Linear fixture's values agree with its formula") {
@@ -330,4 +332,25 @@ TEST_CASE("a successful save replaces an existing file and leaves nothing else b
   tg::save_safetensors(dir.file("model.safetensors"), {{"w", tg::full({2}, 7.0)}});
   CHECK(tg::load_safetensors(dir.file("model.safetensors")).tensors.at("w").to_vector() == std::vector<float>{7, 7});
   CHECK(dir.listing() == std::vector<std::string>{"model.safetensors"});
+}
+
+TEST_CASE("F16, BF16 and I8 tensors round-trip through a file in their dtype, bit for bit") {
+  TempDir dir;
+  tg::Tensor x = tg::tensor({1.0f, -0.333f, 65504.0f, 1e-6f, -1e5f, 0.0f}, {2, 3});
+  tg::Tensor h = x.to(tg::DType::f16), b = x.to(tg::DType::bf16);
+  tg::Tensor q = tg::tensor({-128, -1, 0, 1, 127}).to(tg::DType::i8);
+  tg::save_safetensors(dir.file("d.safetensors"), {{"h", h}, {"b", b}, {"q", q}, {"x", x}});
+  auto file = tg::load_safetensors(dir.file("d.safetensors"));
+  for (const auto& [name, original] : std::map<std::string, tg::Tensor>{{"h", h}, {"b", b}, {"q", q}, {"x", x}}) {
+    CAPTURE(name);
+    const tg::Tensor& loaded = file.tensors.at(name);
+    CHECK(loaded.dtype() == original.dtype());
+    CHECK(loaded.shape() == original.shape());
+    CHECK(std::memcmp(loaded.raw_data(), original.raw_data(), size_t(original.nbytes())) == 0);
+  }
+  // The header says PyTorch's names, and the file is as small as the dtypes make it.
+  std::string bytes = read_bytes(dir.file("d.safetensors"));
+  CHECK(bytes.find(R"("dtype":"F16")") != std::string::npos);
+  CHECK(bytes.find(R"("dtype":"BF16")") != std::string::npos);
+  CHECK(bytes.find(R"("dtype":"I8")") != std::string::npos);
 }

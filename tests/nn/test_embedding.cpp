@@ -1,6 +1,7 @@
 // Embedding: PyTorch fixtures (tests/fixtures/embedding.safetensors), gradchecks, padding, max_norm,
 // sparse and frequency-scaled gradients, pretrained tables and error messages.
 #include <cmath>
+#include <cstring>
 #include <map>
 
 #include <doctest/doctest.h>
@@ -8,6 +9,7 @@
 #include "core/tapegrad.hpp"
 #include "nn/embedding.hpp"
 #include "tests/fixture.hpp"
+#include "tests/scratch.hpp"
 
 using namespace tg;
 using nn::Embedding;
@@ -264,4 +266,109 @@ TEST_CASE("the threaded dense scatter-add equals the serial sparse sum bit for b
   sparse.forward(ids).backward(g);
   set_num_threads(saved_threads);
   CHECK(dense.weight.grad().to_vector() == dense_grad(sparse.weight).to_vector());
+}
+
+// ---- reduced-precision tables ----
+
+// The worst |reduced - exact| / |exact| over a lookup's elements (|exact| >= 2^-14, f16's normal range).
+static double worst_relative_error(const Tensor& reduced, const Tensor& exact) {
+  double worst = 0;
+  for (int64_t i = 0; i < exact.numel(); ++i) {
+    const float e = exact.f32()[i];
+    if (std::fabs(e) < 0x1p-14f) continue;
+    worst = std::max(worst, std::fabs(double(reduced.f32()[i]) - e) / std::fabs(e));
+  }
+  return worst;
+}
+
+TEST_CASE("a float16 / bfloat16 table looks up float32 vectors within the format's rounding") {
+  manual_seed(21);
+  Embedding exact(500, 33);
+  Tensor ids = indices({0, 7, 499, 7, 123, 64}, {2, 3});
+  const Tensor expected = exact.forward(ids);
+  for (auto [dtype, bound] : {std::pair{DType::f16, 0x1p-11}, std::pair{DType::bf16, 0x1p-8}}) {
+    CAPTURE(dtype_name(dtype));
+    Embedding reduced = Embedding::from_pretrained(exact.weight.detach().clone(), /*freeze=*/false);
+    reduced.to(dtype);
+    CHECK(reduced.weight.dtype() == dtype);
+    CHECK(reduced.weight.nbytes() == 500 * 33 * 2);
+    CHECK(reduced.weight.requires_grad());
+    const Tensor y = reduced.forward(ids);
+    CHECK(y.dtype() == DType::f32);
+    CHECK(y.shape() == Shape({2, 3, 33}));
+    const double worst = worst_relative_error(y, expected);
+    CHECK(worst <= bound);
+    CHECK(worst > bound / 8);  // the table really was rounded
+  }
+}
+
+TEST_CASE("an int8 per-row table looks up within scale / 2 per element, and cannot be trained") {
+  manual_seed(22);
+  Embedding exact(300, 40, {.padding_idx = 0});
+  Tensor ids = indices({0, 1, 299, 150, 1});
+  const Tensor expected = exact.forward(ids);
+  Embedding quantized = Embedding::from_pretrained(exact.weight.detach().clone(), /*freeze=*/false);
+  quantized.quantize_per_row();
+  CHECK(quantized.is_quantized());
+  CHECK(quantized.weight.dtype() == DType::i8);
+  CHECK(quantized.weight_scale.shape() == Shape({300}));
+  CHECK(quantized.trainable_parameters().empty());
+  CHECK(quantized.state_dict().count("weight_scale") == 1);
+  const Tensor y = quantized.forward(ids);
+  const std::vector<int64_t> rows = ids.to_indices();
+  for (int64_t j = 0; j < 5; ++j)
+    for (int64_t e = 0; e < 40; ++e) {
+      const float scale = quantized.weight_scale.f32()[rows[size_t(j)]];
+      CHECK(std::fabs(y.f32()[j * 40 + e] - expected.f32()[j * 40 + e]) <= scale / 2 * 1.00001f);
+    }
+  CHECK(y.at({0, 3}) == 0.0);  // the zero padding row stays exactly zero
+  CHECK(test::error_of([&] { quantized.requires_grad_(true); }).find("int8") != std::string::npos);
+  CHECK(test::error_of([&] { quantized.half(); }).find("int8") != std::string::npos);
+}
+
+TEST_CASE("a float16 table's gradient is float32, dense or row-sparse") {
+  for (bool sparse : {false, true}) {
+    CAPTURE(sparse);
+    manual_seed(23);
+    Embedding table(20, 6, {.padding_idx = 2, .sparse = sparse});
+    Embedding exact(20, 6, {.padding_idx = 2, .sparse = sparse});
+    exact.load_state_dict({{"weight", table.weight.detach().clone()}});
+    table.half();
+    Tensor ids = indices({1, 2, 5, 1});
+    Tensor grad_output = randn({4, 6});
+    table.forward(ids).backward(grad_output);
+    exact.forward(ids).backward(grad_output);
+    const Tensor g = dense_grad(table.weight);
+    CHECK(g.dtype() == DType::f32);
+    CHECK(table.weight.dtype() == DType::f16);
+    check_close(g, dense_grad(exact.weight), 0, 0);  // the gradient does not depend on the table's values
+    CHECK(bool(table.weight.sparse_grad()) == sparse);
+  }
+}
+
+TEST_CASE("a half table saves as F16 and loads back into a float32 or a float16 module") {
+  test::TempDir dir;
+  manual_seed(24);
+  Embedding table(10, 4);
+  Tensor original = table.weight.detach().clone();
+  table.half();
+  save_safetensors(dir.file("e.safetensors"), table.named_parameters());
+  auto file = load_safetensors(dir.file("e.safetensors"));
+  CHECK(file.tensors.at("weight").dtype() == DType::f16);
+  Embedding as_float(10, 4);
+  as_float.load_state_dict(file.tensors);  // converted to the parameter's dtype
+  CHECK(as_float.weight.dtype() == DType::f32);
+  check_close(as_float.weight, original, 0x1p-11, 0);
+  Embedding as_half(10, 4);
+  as_half.half().load_state_dict(file.tensors);
+  CHECK(std::memcmp(as_half.weight.raw_data(), table.weight.raw_data(), 80) == 0);
+}
+
+TEST_CASE("reduced-precision errors name the op and the dtype") {
+  Embedding table(10, 4, {.max_norm = 1.0});
+  table.half();
+  CHECK(test::error_of([&] { table.forward(indices({1})); }).find("float16") != std::string::npos);
+  Tensor q = zeros({10, 4}, DType::i8);
+  CHECK(test::error_of([&] { nn::embedding(q, indices({1})); }).find("int8") != std::string::npos);
+  CHECK(test::error_of([&] { nn::embedding_int8(q, zeros({9}), indices({1})); }).find("scales") != std::string::npos);
 }

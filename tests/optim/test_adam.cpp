@@ -122,7 +122,7 @@ TEST_CASE("Adam rejects a negative lr, betas outside [0, 1), a negative eps or w
 TEST_CASE("An optimizer rejects a parameter listed twice or a non-float parameter") {
   Tensor param = make_param(zeros({2}));
   CHECK_THROWS_WITH_AS(Adam({param, param}), "Adam: parameter 1 appears twice in the list", Error);
-  CHECK_THROWS_WITH_AS(Adam({indices({1, 2})}), "Adam: parameter 0 is int64, expected float32", Error);
+  CHECK_THROWS_WITH_AS(Adam({indices({1, 2})}), "Adam: parameter 0 is int64, expected float32, float16 or bfloat16", Error);
 }
 
 // ---- the Optimizer base: state save and load ----

@@ -1,5 +1,5 @@
 #pragma once
-// The three subcommands of tg-classify, each a function of its parsed options returning the exit code.
+// The subcommands of tg-classify, each a function of its parsed options returning the exit code.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -52,8 +52,15 @@ struct PredictOptions {
   int threads = 1;
 };
 
+struct QuantizeOptions {           // tools/classify/quantize.cpp
+  std::string model_path;
+  std::string out_path;
+  std::string dtype = "int8";      // int8 | f16
+};
+
 int run_train(const TrainOptions& options);
 int run_test(const TestOptions& options);
 int run_predict(const PredictOptions& options);
+int run_quantize(const QuantizeOptions& options);
 
 }  // namespace tg::classify

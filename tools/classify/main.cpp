@@ -2,6 +2,7 @@
 //   tg-classify train   --train FILE [--valid FILE] --out MODEL [options]
 //   tg-classify test    --model MODEL --data FILE
 //   tg-classify predict --model MODEL [--text "..."] [FILE|-] [--k 1] [--probs]
+//   tg-classify quantize --model MODEL --out SMALLER [--dtype int8|f16]
 #include <CLI/CLI.hpp>
 
 #include "tools/classify/commands.hpp"
@@ -88,9 +89,16 @@ int main(int argc, char** argv) {
   CLI::App* train = add_train(app, train_options);
   CLI::App* test = add_test(app, test_options);
   add_predict(app, predict_options);
+  tg::classify::QuantizeOptions quantize_options;
+  CLI::App* quantize = app.add_subcommand("quantize", "a smaller model file (int8 or float16 embedding) that test and predict read as they are");
+  quantize->add_option("--model", quantize_options.model_path, "model file written by train")->required();
+  quantize->add_option("--out", quantize_options.out_path, "the smaller model file to write")->required();
+  quantize->add_option("--dtype", quantize_options.dtype, "int8 (per-row scales) or f16")
+      ->check(CLI::IsMember({"int8", "f16"}))->capture_default_str();
   return tg::run_tool(app, argc, argv, [&] {
     if (train->parsed()) return tg::classify::run_train(train_options);
     if (test->parsed()) return tg::classify::run_test(test_options);
-    return tg::classify::run_predict(predict_options);  // the only other subcommand
+    if (quantize->parsed()) return tg::classify::run_quantize(quantize_options);
+    return tg::classify::run_predict(predict_options);  // the only other one: predict
   });
 }

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   tg::embed::add_file_commands(app, commands);   // convert, export-tsv
   tg::embed::add_train_command(app, commands);   // train
   tg::embed::add_picture_commands(app, commands);  // heatmap, plot
-  // add_memory_command (memory) joins here when its file does.
+  tg::embed::add_memory_command(app, commands);   // memory
   return tg::run_tool(app, argc, argv, [&] {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run();
