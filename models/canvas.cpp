@@ -56,8 +56,11 @@ std::string paint_attributes(const Paint& paint) {
 struct SvgShape {
   std::string& out;
   void operator()(const Canvas::Rect& s) const {
-    out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\"{}/>\n", s.box.x, s.box.y,
-                       s.box.width, s.box.height, paint_attributes(s.paint));
+    // A filled rectangle without an outline is a cell of a heatmap or colour bar: crisp edges, so that no
+    // seam shows between neighbours.
+    const char* crisp = s.paint.stroke ? "" : " shape-rendering=\"crispEdges\"";
+    out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\"{}{}/>\n", s.box.x, s.box.y,
+                       s.box.width, s.box.height, paint_attributes(s.paint), crisp);
   }
   void operator()(const Canvas::Line& s) const {
     out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"{}/>\n", s.from.x, s.from.y,

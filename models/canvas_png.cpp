@@ -42,7 +42,10 @@ struct CairoShape {
   cairo_t* cr;
   void operator()(const Canvas::Rect& s) const {
     cairo_rectangle(cr, s.box.x, s.box.y, s.box.width, s.box.height);
+    // A filled rectangle without an outline (a heatmap cell) is drawn without anti-aliasing: no seams.
+    cairo_set_antialias(cr, s.paint.stroke ? CAIRO_ANTIALIAS_DEFAULT : CAIRO_ANTIALIAS_NONE);
     finish(cr, s.paint);
+    cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
   }
   void operator()(const Canvas::Line& s) const {
     cairo_move_to(cr, s.from.x, s.from.y);
