@@ -64,7 +64,8 @@ int run_heatmap(const HeatmapCommand& o) {
   return 0;
 }
 
-// The rows to draw: the --words that have a vector (unknown ones are warned about), or the first --top N.
+// The rows to draw: the --words that have a vector (unknown ones are warned about), or the first --top N
+// (default 50).
 std::vector<int64_t> chosen_rows(const PlotCommand& o, const VectorSet& vectors) {
   std::vector<int64_t> rows;
   if (!o.words.empty()) {
@@ -82,8 +83,10 @@ std::vector<int64_t> chosen_rows(const PlotCommand& o, const VectorSet& vectors)
       fmt::print(stderr, "warning: {} of the words have no vector, left out: {}\n", unknown.size(),
                  fmt::format("{}", fmt::join(unknown, ", ")));
   } else {
-    const int64_t top = o.top > 0 ? o.top : 50;
-    for (int64_t i = 0; i < std::min(top, vectors.size()); ++i) rows.push_back(i);
+    // A checkpoint's <pad> and <unk> rows are not words: --top skips them.
+    const size_t top = static_cast<size_t>(o.top > 0 ? o.top : 50);
+    for (int64_t i = 0; i < vectors.size() && rows.size() < top; ++i)
+      if (vectors.words[i] != "<pad>" && vectors.words[i] != "<unk>") rows.push_back(i);
   }
   if (rows.size() < 2) fail("plot: expected at least 2 words with vectors to draw, found {}", rows.size());
   return rows;
