@@ -72,6 +72,8 @@ std::vector<int64_t> chosen_rows(const PlotCommand& o, const VectorSet& vectors)
     std::stringstream list(o.words);
     std::vector<std::string> unknown;
     for (std::string word; std::getline(list, word, ',');) {
+      word.erase(0, word.find_first_not_of(' '));  // "king, queen" reads as king and queen
+      word.erase(word.find_last_not_of(' ') + 1);
       if (word.empty()) continue;
       int64_t id = vectors.id(word);
       if (id < 0) unknown.push_back(word);
