@@ -94,7 +94,12 @@ std::string Canvas::to_png() const {
   set_color(cr, background_, 1);
   cairo_paint(cr);
   for (const Shape& shape : shapes_) std::visit(CairoShape{cr}, shape);
+  cairo_status_t drawn = cairo_status(cr);  // Cairo stops at its first error and remembers it
   cairo_destroy(cr);
+  if (drawn != CAIRO_STATUS_SUCCESS) {
+    cairo_surface_destroy(surface);
+    fail("PNG: Cairo could not draw the picture: {}", cairo_status_to_string(drawn));
+  }
   std::string bytes;
   cairo_status_t status = cairo_surface_write_to_png_stream(surface, append_bytes, &bytes);
   cairo_surface_destroy(surface);
