@@ -25,8 +25,33 @@ void Canvas::polyline(std::vector<Point> points, const Paint& paint) {
 void Canvas::circle(Point centre, double radius, const Paint& paint) {
   shapes_.push_back(Circle{centre, radius, paint});
 }
+namespace {
+
+// `text` as valid UTF-8 without control characters: each byte that does not start a well-formed sequence
+// becomes U+FFFD, each control character is dropped. (A word from a vector file may hold anything; an SVG
+// with a stray byte does not open, and Cairo stops drawing at the first bad string.)
+std::string printable_utf8(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = n > 0 && i + n <= text.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (!ok) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    if (n > 1 || c >= 0x20) out.append(text, i, n);
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace
+
 void Canvas::text(double x, double y, std::string text, const TextStyle& style) {
-  shapes_.push_back(Text{{x, y}, std::move(text), style});
+  shapes_.push_back(Text{{x, y}, printable_utf8(text), style});
 }
 
 // ---- SVG ----
@@ -56,8 +81,11 @@ std::string paint_attributes(const Paint& paint) {
 struct SvgShape {
   std::string& out;
   void operator()(const Canvas::Rect& s) const {
-    out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\"{}/>\n", s.box.x, s.box.y,
-                       s.box.width, s.box.height, paint_attributes(s.paint));
+    // A filled rectangle without an outline is a cell of a heatmap or colour bar: crisp edges, so that no
+    // seam shows between neighbours.
+    const char* crisp = s.paint.stroke ? "" : " shape-rendering=\"crispEdges\"";
+    out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\"{}{}/>\n", s.box.x, s.box.y,
+                       s.box.width, s.box.height, paint_attributes(s.paint), crisp);
   }
   void operator()(const Canvas::Line& s) const {
     out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"{}/>\n", s.from.x, s.from.y,

@@ -42,7 +42,10 @@ struct CairoShape {
   cairo_t* cr;
   void operator()(const Canvas::Rect& s) const {
     cairo_rectangle(cr, s.box.x, s.box.y, s.box.width, s.box.height);
+    // A filled rectangle without an outline (a heatmap cell) is drawn without anti-aliasing: no seams.
+    cairo_set_antialias(cr, s.paint.stroke ? CAIRO_ANTIALIAS_DEFAULT : CAIRO_ANTIALIAS_NONE);
     finish(cr, s.paint);
+    cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
   }
   void operator()(const Canvas::Line& s) const {
     cairo_move_to(cr, s.from.x, s.from.y);
@@ -91,7 +94,12 @@ std::string Canvas::to_png() const {
   set_color(cr, background_, 1);
   cairo_paint(cr);
   for (const Shape& shape : shapes_) std::visit(CairoShape{cr}, shape);
+  cairo_status_t drawn = cairo_status(cr);  // Cairo stops at its first error and remembers it
   cairo_destroy(cr);
+  if (drawn != CAIRO_STATUS_SUCCESS) {
+    cairo_surface_destroy(surface);
+    fail("PNG: Cairo could not draw the picture: {}", cairo_status_to_string(drawn));
+  }
   std::string bytes;
   cairo_status_t status = cairo_surface_write_to_png_stream(surface, append_bytes, &bytes);
   cairo_surface_destroy(surface);

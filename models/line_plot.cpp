@@ -54,6 +54,7 @@ std::vector<std::vector<size_t>> legend_rows(const std::vector<LegendEntry>& ent
 Canvas draw_line_plot(const std::vector<PlotSeries>& series, const PlotOptions& options) {
   Range xr, left, right;
   std::vector<const PlotSeries*> shown;
+  std::vector<Color> shown_colors;  // by the series' place in `series`: a left-out one does not shift the others
   for (const PlotSeries& s : series) {
     bool any = false;
     for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
@@ -62,7 +63,7 @@ Canvas draw_line_plot(const std::vector<PlotSeries>& series, const PlotOptions& 
       xr.include(s.x[i]);
       (s.axis == Axis::left ? left : right).include(s.y[i]);
     }
-    if (any) shown.push_back(&s);
+    if (any) shown.push_back(&s), shown_colors.push_back(series_color(static_cast<size_t>(&s - series.data())));
   }
   const bool has_right = !right.empty();
   if (options.marked_x) xr.include(*options.marked_x);
@@ -71,7 +72,7 @@ Canvas draw_line_plot(const std::vector<PlotSeries>& series, const PlotOptions& 
   std::vector<LegendEntry> entries;
   for (size_t i = 0; i < shown.size(); ++i)
     entries.push_back({shown[i]->name + (has_right && shown[i]->axis == Axis::right ? " (right axis)" : ""),
-                       series_color(i), shown[i]->axis == Axis::right});
+                       shown_colors[i], shown[i]->axis == Axis::right});
 
   Canvas canvas(options.width, options.height);
   const double inner_width = options.width - kLeft - kRight;
@@ -119,8 +120,8 @@ Canvas draw_line_plot(const std::vector<PlotSeries>& series, const PlotOptions& 
     std::vector<Point> points;
     for (size_t j = 0; j < std::min(s.x.size(), s.y.size()); ++j)
       if (finite_point(s, j)) points.push_back({px(s.x[j]), py(s.y[j], s.axis)});
-    canvas.polyline(points, {.stroke = series_color(i), .stroke_width = 2, .dashed = s.axis == Axis::right});
-    for (const Point& p : points) canvas.circle(p, 2.8, {.fill = series_color(i)});
+    canvas.polyline(points, {.stroke = shown_colors[i], .stroke_width = 2, .dashed = s.axis == Axis::right});
+    for (const Point& p : points) canvas.circle(p, 2.8, {.fill = shown_colors[i]});
   }
 
   // The legend: its own band between the title and the frame, on a light background.

@@ -41,9 +41,18 @@ std::vector<PlacedLabel> place_labels(const std::vector<Point>& points, const st
   for (const Point& p : points)
     taken.push_back({p.x - point_radius, p.y - point_radius, 2 * point_radius, 2 * point_radius});
 
-  std::vector<PlacedLabel> placed;
+  // The most crowded points choose first, while the spots beside them are still free.
+  std::vector<int> crowd(points.size(), 0);
+  for (size_t i = 0; i < points.size(); ++i)
+    for (size_t j = 0; j < points.size(); ++j)
+      crowd[i] += j != i && std::hypot(points[i].x - points[j].x, points[i].y - points[j].y) < 4 * font_size;
+  std::vector<size_t> order(points.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return crowd[a] > crowd[b]; });
+
+  std::vector<PlacedLabel> placed(points.size());
   const double ascent = 0.8 * font_size, height = 1.05 * font_size;
-  for (size_t i = 0; i < points.size(); ++i) {
+  for (size_t i : order) {
     const Point p = points[i];
     const double w = text_width(labels[i], font_size);
     // Candidate boxes: right, left, above, below and the four diagonals, first beside the point, then
@@ -73,7 +82,7 @@ std::vector<PlacedLabel> place_labels(const std::vector<Point>& points, const st
       if (best_cost < 1) break;  // a free spot at this distance: no need to look farther
     }
     taken.push_back(best.box);
-    placed.push_back(best);
+    placed[i] = best;
   }
   return placed;
 }

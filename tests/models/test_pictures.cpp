@@ -54,6 +54,12 @@ TEST_CASE("canvas: SVG keeps text as text, escaped; the extension picks the back
   CHECK(dir.listing().empty());
 }
 
+TEST_CASE("canvas: text is kept as valid UTF-8 (a stray byte becomes U+FFFD, control characters go)") {
+  Canvas canvas(10, 10);
+  canvas.text(1, 1, "caf\xC3\xA9 \xFF\x01ok");
+  CHECK(std::get<Canvas::Text>(canvas.shapes()[0]).text == "caf\xC3\xA9 \xEF\xBF\xBDok");
+}
+
 TEST_CASE("canvas: saving is atomic, an existing picture is replaced whole and no temporary stays") {
   test::TempDir dir;
   Canvas canvas(10, 10);

@@ -64,13 +64,16 @@ int run_heatmap(const HeatmapCommand& o) {
   return 0;
 }
 
-// The rows to draw: the --words that have a vector (unknown ones are warned about), or the first --top N.
+// The rows to draw: the --words that have a vector (unknown ones are warned about), or the first --top N
+// (default 50).
 std::vector<int64_t> chosen_rows(const PlotCommand& o, const VectorSet& vectors) {
   std::vector<int64_t> rows;
   if (!o.words.empty()) {
     std::stringstream list(o.words);
     std::vector<std::string> unknown;
     for (std::string word; std::getline(list, word, ',');) {
+      word.erase(0, word.find_first_not_of(' '));  // "king, queen" reads as king and queen
+      word.erase(word.find_last_not_of(' ') + 1);
       if (word.empty()) continue;
       int64_t id = vectors.id(word);
       if (id < 0) unknown.push_back(word);
@@ -82,8 +85,10 @@ std::vector<int64_t> chosen_rows(const PlotCommand& o, const VectorSet& vectors)
       fmt::print(stderr, "warning: {} of the words have no vector, left out: {}\n", unknown.size(),
                  fmt::format("{}", fmt::join(unknown, ", ")));
   } else {
-    const int64_t top = o.top > 0 ? o.top : 50;
-    for (int64_t i = 0; i < std::min(top, vectors.size()); ++i) rows.push_back(i);
+    // A checkpoint's <pad> and <unk> rows are not words: --top skips them.
+    const size_t top = static_cast<size_t>(o.top > 0 ? o.top : 50);
+    for (int64_t i = 0; i < vectors.size() && rows.size() < top; ++i)
+      if (vectors.words[i] != "<pad>" && vectors.words[i] != "<unk>") rows.push_back(i);
   }
   if (rows.size() < 2) fail("plot: expected at least 2 words with vectors to draw, found {}", rows.size());
   return rows;
