@@ -22,8 +22,9 @@ for dtype in int8 f16; do
   OUT="$WORK/m.$dtype.safetensors"
   "$CLASSIFY" quantize --model "$MODEL" --out "$OUT" --dtype "$dtype" >"$WORK/q.out" 2>"$WORK/q.err" ||
     fail "quantize $dtype: exit $?: $(cat "$WORK/q.err")"
-  grep -qE "^$MODEL: [0-9.]+ MB$" "$WORK/q.out" || fail "quantize $dtype: no size before: $(cat "$WORK/q.out")"
-  grep -qE "^$OUT \($dtype\): [0-9.]+ MB \([0-9.]+% of the original\)$" "$WORK/q.out" ||
+  grep -qE "^$MODEL: $(stat -c %s "$MODEL") bytes \([0-9.]+ MB\)$" "$WORK/q.out" ||
+    fail "quantize $dtype: no size before: $(cat "$WORK/q.out")"
+  grep -qE "^$OUT \($dtype\): $(stat -c %s "$OUT") bytes \([0-9.]+ MB, [0-9.]+% of the original\)$" "$WORK/q.out" ||
     fail "quantize $dtype: no size after: $(cat "$WORK/q.out")"
   [ "$(stat -c %s "$OUT")" -lt "$(stat -c %s "$MODEL")" ] || fail "quantize $dtype: the file is not smaller"
   grep -qa "\"embedding.weight\":{\"dtype\":\"$( [ $dtype = int8 ] && echo I8 || echo F16 )\"" "$OUT" ||
