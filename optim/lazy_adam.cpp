@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <vector>
+
+#include "core/half.hpp"
 #include "core/kernels.hpp"
 #include "core/sparse_grad.hpp"
 
@@ -40,7 +43,10 @@ void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
       ? PresentRows{sparse->rows.i64(), sparse->values.f32(), sparse->rows.numel(), width}
       : PresentRows{nullptr, dense.f32(), rows_in_param, width};
 
-  float* p = param.f32();
+  // p: the table as float32, or for a float16 / bfloat16 table its raw rows (converted row by row).
+  const DType dtype = param.dtype();
+  float* p = dtype == DType::f32 ? param.f32() : nullptr;
+  uint16_t* p16 = dtype == DType::f16 ? param.f16() : dtype == DType::bf16 ? param.bf16() : nullptr;
   float* m = zero_buffer(state, "exp_avg", param).f32();
   float* v = zero_buffer(state, "exp_avg_sq", param).f32();
   const double t = double(state.steps);
@@ -52,6 +58,14 @@ void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
   detail::parallel_for(present.count, present.count * width, [=](int64_t k) {
     const int64_t offset = (present.row_index ? present.row_index[k] : k) * width;
     const float* g = present.values + k * width;
+    std::vector<float> row;  // a reduced-precision row in float32, rounded once when stored back
+    float* pr = p ? p + offset : nullptr;
+    if (p16) {
+      row.resize(size_t(width));
+      pr = row.data();
+      if (dtype == DType::f16) half_to_floats(p16 + offset, pr, width);
+      else bfloat16_to_floats(p16 + offset, pr, width);
+    }
     for (int64_t j = 0; j < width; ++j) {
       const int64_t i = offset + j;
       const float m_step = (g[j] - m[i]) * one_minus_beta1;
@@ -60,8 +74,10 @@ void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
       const float denom = std::sqrt(v_step + v[i]) + eps;
       m[i] = m[i] + m_step;
       v[i] = v[i] + v_step;
-      p[i] = p[i] + minus_step_size * (numer / denom);
+      pr[j] = pr[j] + minus_step_size * (numer / denom);
     }
+    if (p16 && dtype == DType::f16) floats_to_half(pr, p16 + offset, width);
+    if (p16 && dtype == DType::bf16) floats_to_bfloat16(pr, p16 + offset, width);
   });
 }
 

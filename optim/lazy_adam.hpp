@@ -28,6 +28,8 @@ class LazyAdam : public Optimizer {
 
  protected:
   void update(size_t index, Tensor& param, ParamState& state) override;
+  // A float16 / bfloat16 table: each present row is converted to float32, updated, rounded back.
+  bool updates_reduced_precision() const override { return true; }
   std::vector<std::string> buffer_names() const override { return {"exp_avg", "exp_avg_sq"}; }
   std::map<std::string, std::string> hyperparameters() const override;
   void set_hyperparameters(const std::map<std::string, std::string>& values) override;

@@ -35,7 +35,7 @@ void Optimizer::step() {
     check_gradient(i);
     ParamState& state = states_[i];
     state.steps += 1;
-    if (param.dtype() == DType::f32) {
+    if (param.dtype() == DType::f32 || updates_reduced_precision()) {
       update(i, param, state);
       continue;
     }

@@ -63,7 +63,11 @@ class Optimizer {
 
  protected:
   // Updates params()[index] from its gradient; state.steps already counts this step.
+  // A float16 / bfloat16 parameter reaches update() as a float32 working copy (the whole table
+  // converted, updated, rounded back) unless the optimizer says it updates reduced-precision
+  // parameters itself, row by row (LazyAdam: only the rows of a row-sparse gradient).
   virtual void update(size_t index, Tensor& param, ParamState& state) = 0;
+  virtual bool updates_reduced_precision() const { return false; }
   // The buffers a parameter holds once it has taken a step, with the current hyperparameters.
   virtual std::vector<std::string> buffer_names() const = 0;
   // The hyperparameters other than lr, as text; set_hyperparameters reads them back (validating,

@@ -117,6 +117,11 @@ def main():
     vocab = json.loads(metadata["vocab"])
     model = TextClassifier(**config)
     state = {name: torch.from_numpy(np.array(array)) for name, array in tensors.items()}
+    # A `tg-classify quantize --dtype int8` file: the table is int8 with one float32 scale per row.
+    # (An f16 file needs nothing: load_state_dict copies float16 values into the float32 parameters.)
+    for name in [n for n in state if n.endswith(".weight_scale")]:
+        table = name[: -len("_scale")]
+        state[table] = state[table].float() * state.pop(name)[:, None]
     model.load_state_dict(state, strict=True)  # raises on any missing, unexpected or misshaped tensor
     model.eval()
 

@@ -102,11 +102,13 @@ awk '/^epoch +1 / { first = $4 } /^epoch 100 / { last = $4 } END { exit !(last <
   "$WORK/11-text-generation.out" || fail "11-text-generation: the loss did not halve: $(cat "$WORK/11-text-generation.out")"
 expect 11-text-generation '^greedy continuation: "Hello, .{40}"$'
 
-run 12-memory
+# Under AddressSanitizer freed memory waits in a quarantine, still resident; without one the freed
+# fp32 table is given back and the measurement means what it says (no effect on a normal build).
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" run 12-memory
 expect 12-memory '100000  fp32   120\.00 MB'
 expect 12-memory 'fp16 / fp32 at V = 100000: computed 0\.500,'
 expect 12-memory 'int8 / fp32 at V = 100000: computed 0\.253,'
-# Measured resident memory: about half, with a loose bound (other allocations, huge pages, sanitizers).
+# Measured resident memory: about half, with a loose bound (other allocations, huge pages).
 awk '/^fp16 \/ fp32 at V = 100000/ { found = 1; m = $NF; exit !(m > 0.35 && m < 0.65) } END { if (!found) exit 1 }' \
   "$WORK/12-memory.out" || fail "12-memory: measured fp16/fp32 is not about 0.5: $(cat "$WORK/12-memory.out")"
 

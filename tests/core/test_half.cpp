@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/format.hpp"
 #include "core/half.hpp"
 #include "core/ops.hpp"
 #include "core/quantize.hpp"
@@ -194,4 +195,10 @@ TEST_CASE("int8 per-row quantisation: scale = max|row| / 127, error at most scal
   CHECK(q.scales.f32()[5] == 0.0f);
   CHECK(error_of([&] { tg::quantize_per_row(tg::zeros({3})); }).find("2-D") != std::string::npos);
   CHECK(error_of([&] { tg::quantize_per_row(tg::full({2, 2}, NAN)); }).find("finite") != std::string::npos);
+}
+
+TEST_CASE("reduced-precision tensors print their values and their dtype") {
+  CHECK(tg::to_string(tg::tensor({1.5f, -2.0f}).to(tg::DType::f16)) == "tensor([ 1.5000, -2.0000], shape=[2], dtype=float16)");
+  CHECK(tg::to_string(tg::tensor({1.0f}).to(tg::DType::bf16)).find("dtype=bfloat16") != std::string::npos);
+  CHECK(tg::to_string(tg::tensor({3.0f, -4.0f}).to(tg::DType::i8)) == "tensor([ 3, -4], shape=[2], dtype=int8)");
 }

@@ -49,8 +49,9 @@ int run_quantize(const QuantizeOptions& o) {
   load_classifier(o.out_path);  // the new file loads as test and predict will load it
 
   const int64_t before = file_bytes(o.model_path), after = file_bytes(o.out_path);
-  fmt::print("{}: {:.2f} MB\n{} ({}): {:.2f} MB ({:.1f}% of the original)\n", o.model_path, double(before) / 1e6,
-             o.out_path, o.dtype, double(after) / 1e6, 100.0 * double(after) / double(before));
+  fmt::print("{}: {} bytes ({:.2f} MB)\n{} ({}): {} bytes ({:.2f} MB, {:.1f}% of the original)\n", o.model_path,
+             before, double(before) / 1e6, o.out_path, o.dtype, after, double(after) / 1e6,
+             100.0 * double(after) / double(before));
   return 0;
 }
 

@@ -64,7 +64,7 @@ int run_memory(const MemoryOptions& o) {
                double(m.computed) / double(f32_bytes), double(m.resident) / double(m.computed));
   }
   fmt::print("measured: the increase of resident memory (VmRSS) with the table allocated and written;\n"
-             "int8 adds one float32 scale per row\n");
+             "the int8 table also holds one float32 scale per row\n");
   return 0;
 }
 
