@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/quantize.hpp"
 #include "models/checkpoint.hpp"
 #include "models/tokenize.hpp"
 #include "models/vectors.hpp"
@@ -41,9 +42,20 @@ WordVectors read_checkpoint_vectors(const std::string& path) {
   auto it = file.tensors.find("embedding.weight");
   if (it == file.tensors.end())
     fail("{}: no tensor 'embedding.weight', expected a tapegrad model with an embedding", path);
-  const Tensor& table = it->second;
-  if (table.dtype() != DType::f32 || table.dim() != 2)
-    fail("{}: embedding.weight has shape {}, expected a [V, D] float32 table", path, table.shape());
+  // A quantised model (tg-classify quantize) holds an f16/bf16 table, or int8 rows with a scale each.
+  Tensor table = it->second;
+  if (table.dim() != 2)
+    fail("{}: embedding.weight has shape {}, expected a [V, D] table", path, table.shape());
+  if (table.dtype() == DType::i8) {
+    auto scale = file.tensors.find("embedding.weight_scale");
+    if (scale == file.tensors.end())
+      fail("{}: embedding.weight is int8 but the file has no embedding.weight_scale", path);
+    table = dequantize_per_row(table, scale->second);
+  } else if (is_floating(table.dtype())) {
+    table = table.to(DType::f32);
+  } else {
+    fail("{}: embedding.weight has dtype {}, expected a floating-point or int8 table", path, dtype_name(table.dtype()));
+  }
   const int64_t rows = table.size(0), dim = table.size(1);
   if (static_cast<int64_t>(file.info.vocab.size()) != rows)
     fail("{}: the vocab has {} tokens, embedding.weight has {} rows", path, file.info.vocab.size(), rows);

@@ -37,6 +37,11 @@ for dtype in int8 f16; do
   paste -d' ' "$WORK/f32.pred" "$WORK/$dtype.pred" |
     awk '{ if ($1 != $3 || ($2 - $4) > 0.02 || ($4 - $2) > 0.02) bad++ } END { exit bad > 0 }' ||
     fail "predict $dtype: differs from float32: $(paste "$WORK/f32.pred" "$WORK/$dtype.pred" | head -5)"
+  # tg-embed reads the smaller table too: the same nearest word as the float32 model's.
+  "$EMBED" neighbors --model "$OUT" -k 1 the >"$WORK/$dtype.nn" 2>"$WORK/nn.err" || fail "neighbors $dtype: $(cat "$WORK/nn.err")"
+  "$EMBED" neighbors --model "$MODEL" -k 1 the >"$WORK/f32.nn" 2>/dev/null
+  [ "$(cut -d' ' -f1 "$WORK/$dtype.nn")" = "$(cut -d' ' -f1 "$WORK/f32.nn")" ] ||
+    fail "neighbors $dtype: $(cat "$WORK/$dtype.nn"), float32: $(cat "$WORK/f32.nn")"
 done
 expect_error 1 "already int8" "$WORK/again" -- "$CLASSIFY" quantize --model "$WORK/m.int8.safetensors" --out "$WORK/again"
 expect_error 1 "missing.safetensors" "$WORK/none" -- "$CLASSIFY" quantize --model "$WORK/missing.safetensors" --out "$WORK/none"
