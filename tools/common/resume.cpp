@@ -59,10 +59,11 @@ Resumed resume_training(const std::string& path, nn::Module& model, optim::Optim
   std::string changed = compare_settings(path, here, out.state);
   optimizer.set_lr(lr);
   default_generator().set_state(out.state.rng);
-  out.banner = fmt::format("resuming {} at {}step {}; kept: the model, the optimizer's moments, the step and "
-                           "the random state; from this command line: {}",
-                           path, out.state.epoch > 0 ? fmt::format("epoch {}, ", out.state.epoch) : "",
-                           out.state.step, changed.empty() ? "nothing changed" : changed);
+  std::string where = out.state.epoch > 0 ? fmt::format("after epoch {} (step {})", out.state.epoch, out.state.step)
+                                          : fmt::format("at step {}", out.state.step);
+  out.banner = fmt::format("resuming {} {}; kept: the model, the optimizer's moments, the step and the random "
+                           "state; from this command line: {}",
+                           path, where, changed.empty() ? "nothing changed" : changed);
   return out;
 }
 
