@@ -152,6 +152,14 @@ void validate_config(const std::string& path, const std::string& kind, const nlo
 // ---- model files ----
 
 void save_model(const std::string& path, const nn::Module& model, const ModelInfo& info) {
+  // A model with nan or inf weights would load and predict nan: refuse to write it (the old file stays).
+  for (const auto& [name, param] : model.named_parameters()) {
+    const float* p = param.f32();
+    for (int64_t i = 0, n = param.numel(); i < n; ++i)
+      if (!std::isfinite(p[i]))
+        fail("{}: not saved: parameter '{}' holds {} at {} (training diverged)", path, name, p[i],
+             position_of(i, param.shape()));
+  }
   Metadata metadata = {
       {"format", kCheckpointFormat},
       {"tapegrad.version", kCheckpointVersion},

@@ -149,7 +149,7 @@ void Trainer::train_step() {
   if (!std::isfinite(loss.item()) || !bad.empty()) {
     if (!args_.skip_nonfinite)
       fail_nonfinite(step_ + 1,
-                     bad.empty() ? fmt::format("the loss is {}", loss.item())
+                     bad.empty() ? fmt::format("the loss is {}", std::isnan(loss.item()) ? "nan" : fmt::format("{}", loss.item()))
                                  : fmt::format("the gradient of {} is not finite", bad),
                      saved_step_ > 0 ? fmt::format("{} keeps step {}", args_.out, saved_step_)
                                      : fmt::format("nothing was saved ({} is not written)", args_.out));

@@ -131,7 +131,7 @@ EpochResult train_epoch(TextClassifier& model, optim::Optimizer& optimizer, cons
     std::string bad = std::isfinite(loss.item()) ? first_nonfinite_gradient(model) : "";
     if (!std::isfinite(loss.item()) || !bad.empty()) {
       if (!nonfinite.skip)
-        fail_nonfinite(step + 1, bad.empty() ? fmt::format("the loss is {}", loss.item())
+        fail_nonfinite(step + 1, bad.empty() ? fmt::format("the loss is {}", std::isnan(loss.item()) ? "nan" : fmt::format("{}", loss.item()))
                                              : fmt::format("the gradient of {} is not finite", bad),
                        nonfinite.kept);
       ++nonfinite.skipped;
