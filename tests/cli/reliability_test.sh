@@ -35,6 +35,7 @@ ls "$OUT"* >/dev/null 2>&1 && fail "diverging run: left $(ls "$OUT"*)"
   --skip-nonfinite >/dev/null 2>"$WORK/stderr"
 grep -q "skipped [0-9]* step(s)" "$WORK/stderr" || fail "--skip-nonfinite: $(cat "$WORK/stderr")"
 rm -f "$OUT"
+expect_error 2 "--lr" "$OUT" -- "$CHARLM" train --text "$DATA/cli/tiny.txt" --out "$OUT" --lr 1e30  # as tg-classify's
 expect_error 1 "holds nan at [0, 0], expected finite parameters" - -- \
   "$CLASSIFY" predict --model "$R/nan_weights.safetensors" --text "the film"
 "$CLASSIFY" predict --model "$R/good.safetensors" --text "the film" --probs | grep -qv nan || fail "predict printed nan"

@@ -51,7 +51,7 @@ void add_train(CLI::App& app, TrainArgs& a, int& threads) {
   train->add_option("--steps", a.steps, "optimizer steps in all (a resumed run counts the earlier ones)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  train->add_option("--lr", a.lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  train->add_option("--lr", a.lr, "Adam learning rate")->check(CLI::Range(1e-9, 1e3))->capture_default_str();
   train->add_option("--clip", a.clip, "clip the gradient norm to this (0: no clipping)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
