@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -178,17 +179,23 @@ MemoryEstimate estimate_memory(const ClassifierConfig& config, const TrainOption
   bool lstm = config.encoder == Encoder::lstm;
   double sentence = lstm ? H : D;
   double params = V * D + C * (sentence + 1) + (lstm ? 4 * H * (D + H + 2) : 0);
-  double longest = 0, tokens = 0;
+  std::vector<double> lengths;
+  double tokens = 0;
   for (const EncodedExample& e : data.train) {
-    longest = std::max(longest, double(e.ids.size()));
+    lengths.push_back(double(e.ids.size()));
     tokens += double(e.ids.size());
   }
-  // Per padded position: the embedding rows and their gradient; the LSTM's gates, states and inputs.
-  double per_position = 2 * D + (lstm ? 2 * (4 * H + 3 * H + D) : 0);
+  // The largest batch: the bag reads its tokens unpadded (at most the B longest texts); the LSTM pads each
+  // text to the longest (B times the longest).
+  auto top = lengths.begin() + std::min<ptrdiff_t>(std::ptrdiff_t(B), std::ptrdiff_t(lengths.size()));
+  std::partial_sort(lengths.begin(), top, lengths.end(), std::greater<>());
+  double longest = lengths.empty() ? 1 : std::max(lengths[0], 1.0);
+  double batch_positions = lstm ? B * longest : std::max(std::accumulate(lengths.begin(), top, 0.0), 1.0);
+  double per_position = 2 * D + (lstm ? 2 * (4 * H + 3 * H + D) : 0);  // embedding rows (+ LSTM gates, states)
   MemoryEstimate need;
   need.parameters = 4 * 2 * params;                                  // values and gradients, f32
   need.optimizer = options.optimizer == "sgd" ? 0 : 4 * 2 * params;  // Adam's two moments
-  need.activations = 4 * B * std::max(longest, 1.0) * per_position;
+  need.activations = 4 * batch_positions * per_position + 8 * B * longest;  // + the padded [B, T] ids
   need.data = 8 * tokens;
   return need;
 }

@@ -53,8 +53,8 @@ Resumed resume_training(const std::string& path, nn::Module& model, optim::Optim
     fail("--resume: no training state '{}' (a run writes it with --save-state, or when it is itself a --resume)",
          path);
   Resumed out;
-  // Load into copies first would double the memory: load_train_state changes nothing when it throws, and
-  // compare_settings runs before anything else is changed.
+  // load_train_state changes nothing when it throws. compare_settings runs after it (the settings are in
+  // the same file): when it throws, the tool stops, so the loaded model is never trained or saved.
   out.state = load_train_state(path, model, optimizer, info);
   std::string changed = compare_settings(path, here, out.state);
   optimizer.set_lr(lr);
