@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <ctime>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <signal.h>
+#include <sys/stat.h>
 
 #include "core/error.hpp"
 
@@ -15,10 +17,23 @@ namespace tg {
 
 namespace {
 
-// "<path>.tmp-<pid>-<n>": unique per process and per call, in the target's directory.
-std::string temp_name_for(const std::string& path) {
-  static std::atomic<uint64_t> counter{0};
-  return fmt::format("{}.tmp-{}-{}", path, static_cast<long>(::getpid()), counter++);
+mode_t current_umask() {
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  return mask;
+}
+
+constexpr const char* kTempMarker = ".tmp-";
+
+// Creates "<path>.tmp-<pid>-XXXXXX" with mkstemp (unique among all processes) and returns its fd.
+int create_temporary(const std::string& path, std::string& temp_path) {
+  std::string name = fmt::format("{}{}{}-XXXXXX", path, kTempMarker, static_cast<long>(::getpid()));
+  int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd >= 0) {
+    ::fchmod(fd, 0666 & ~current_umask());
+    temp_path = name;
+  }
+  return fd;
 }
 
 // Best effort: make the rename itself durable. A failure here loses nothing already written.
@@ -32,8 +47,8 @@ void fsync_directory_of(const std::string& path) {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_path_(temp_name_for(path_)) {
-  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  fd_ = create_temporary(path_, temp_path_);
   if (fd_ < 0) fail("{}: cannot create a temporary file beside it: {}", path_, std::strerror(errno));
 }
 
@@ -78,6 +93,34 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   AtomicFile out(path);
   out.write(bytes);
   out.commit();
+}
+
+}  // namespace tg
+
+namespace tg {
+
+int remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::string prefix = target.filename().string() + kTempMarker;
+  std::error_code ec;
+  int removed = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    // The rest must be "<pid>-XXXXXX" (6 characters); anything else is not ours.
+    std::string rest = name.substr(prefix.size());
+    size_t dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 || rest.size() != dash + 7) continue;
+    if (rest.find_first_not_of("0123456789") != dash) continue;
+    long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
+    bool gone = pid == static_cast<long>(::getpid()) || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+    struct stat st {};
+    bool old = ::stat(entry.path().c_str(), &st) == 0 && std::time(nullptr) - st.st_mtime > 24 * 3600;
+    if ((gone || old) && ::unlink(entry.path().c_str()) == 0) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace tg

@@ -46,7 +46,8 @@ Tensor mean(const Tensor& x) {
 static Tensor sum_dim_scaled(const char* op, const Tensor& x, int dim, bool keepdim, bool average) {
   check_dtype(op, x, DType::f32);
   dim = normalize_dim(op, dim, x.shape());
-  auto [outer, size, inner] = split_at(x.shape(), dim);
+  const auto parts_ = split_at(x.shape(), dim);
+  const int64_t outer = parts_.outer, size = parts_.size, inner = parts_.inner;  // not a structured binding: clang 14 cannot capture those
   if (average && size == 0) fail("{}: dim {} of shape {} is empty", op, dim, x.shape());
   const float scale = average ? 1.0f / float(size) : 1.0f;
   Tensor y = zeros(reduced_shape(x.shape(), dim, keepdim));
@@ -75,7 +76,8 @@ Tensor mean(const Tensor& x, int dim, bool keepdim) { return sum_dim_scaled("mea
 std::pair<Tensor, Tensor> max(const Tensor& x, int dim, bool keepdim) {
   check_dtype("max", x, DType::f32);
   dim = normalize_dim("max", dim, x.shape());
-  auto [outer, size, inner] = split_at(x.shape(), dim);
+  const auto parts_ = split_at(x.shape(), dim);
+  const int64_t outer = parts_.outer, size = parts_.size, inner = parts_.inner;  // not a structured binding: clang 14 cannot capture those
   if (size == 0) fail("max: dim {} of shape {} is empty", dim, x.shape());
   Shape out_shape = reduced_shape(x.shape(), dim, keepdim);
   Tensor values = empty(out_shape), idx = empty(out_shape, DType::i64);
@@ -109,7 +111,8 @@ static Tensor softmax_forward(const char* op, const Tensor& x, int dim, bool log
   check_dtype(op, x, DType::f32);
   dim = normalize_dim(op, dim, x.shape());
   split = split_at(x.shape(), dim);
-  auto [outer, size, inner] = split;
+  const auto parts_ = split;
+  const int64_t outer = parts_.outer, size = parts_.size, inner = parts_.inner;  // not a structured binding: clang 14 cannot capture those
   Tensor y = empty(x.shape());
   const float* px = x.f32();
   float* py = y.f32();
@@ -145,7 +148,8 @@ Tensor softmax(const Tensor& x, int dim) {
   detail::DimSplit split;
   Tensor y = softmax_forward("softmax", x, dim, false, split);
   record("softmax", y, {x}, [split](Node& n) {
-    auto [outer, size, inner] = split;
+    const auto parts_ = split;
+  const int64_t outer = parts_.outer, size = parts_.size, inner = parts_.inner;  // not a structured binding: clang 14 cannot capture those
     const float *py = n.out().f32(), *dy = n.grad_out();
     float* dx = n.grad_in(0);
     for (int64_t o = 0; o < outer; ++o)
@@ -165,7 +169,8 @@ Tensor log_softmax(const Tensor& x, int dim) {
   detail::DimSplit split;
   Tensor y = softmax_forward("log_softmax", x, dim, true, split);
   record("log_softmax", y, {x}, [split](Node& n) {
-    auto [outer, size, inner] = split;
+    const auto parts_ = split;
+  const int64_t outer = parts_.outer, size = parts_.size, inner = parts_.inner;  // not a structured binding: clang 14 cannot capture those
     const float *py = n.out().f32(), *dy = n.grad_out();
     float* dx = n.grad_in(0);
     for (int64_t o = 0; o < outer; ++o)

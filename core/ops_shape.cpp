@@ -98,7 +98,8 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
     if (!same) fail("concat: tensor {} has shape {}, expected {} except along dim {}", j, s, first, dim);
     out_shape[dim] += s[dim];
   }
-  auto [outer, total, inner] = split_at(out_shape, dim);
+  const auto parts_ = split_at(out_shape, dim);
+  const int64_t outer = parts_.outer, total = parts_.size, inner = parts_.inner;  // not a structured binding: clang 14 cannot capture those
   Tensor y = empty(out_shape);
   int64_t at = 0;  // where tensor j starts along dim
   for (const Tensor& x : xs) {
@@ -139,7 +140,8 @@ Tensor narrow(const Tensor& x, int dim, int64_t start, int64_t length) {
   if (start < 0 || length < 0 || start + length > x.size(dim))
     fail("narrow: [{}, {}) is out of range for dim {} of size {} (shape {})", start, start + length, dim,
          x.size(dim), x.shape());
-  auto [outer, size, inner] = split_at(x.shape(), dim);
+  const auto parts_ = split_at(x.shape(), dim);
+  const int64_t outer = parts_.outer, size = parts_.size, inner = parts_.inner;  // not a structured binding: clang 14 cannot capture those
   Shape out_shape = x.shape();
   out_shape[dim] = length;
   Tensor y = empty(out_shape);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/crc32c.hpp"
 
 namespace tg {
 
@@ -24,6 +26,12 @@ namespace {
 
 // The reference implementation refuses headers larger than this; so do we.
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+
+// The metadata key of a tensor's checksum: "crc32c.fc.weight" -> "1a2b3c4d" (8 hex digits). Metadata
+// values are strings, so safetensors.torch.load_file still reads the file (and ignores them).
+constexpr std::string_view kChecksumPrefix = "crc32c.";
+
+std::string checksum_key(const std::string& name) { return std::string(kChecksumPrefix) + name; }
 
 // ---------------------------------------------------------------- dtypes
 
@@ -96,7 +104,17 @@ std::string header_text(const std::string& path,
                         const std::vector<const std::pair<std::string, Tensor>*>& order,
                         const std::map<std::string, std::string>& metadata) {
   OrderedJson header = OrderedJson::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::map<std::string, std::string> with_checksums = metadata;
+  for (const auto& [key, value] : metadata)
+    if (key.starts_with(kChecksumPrefix))
+      fail("save_safetensors: {}: metadata key {:?}: the prefix {:?} is reserved for checksums", path, key,
+           kChecksumPrefix);
+  for (const auto* entry : order) {
+    const Tensor& t = entry->second;
+    uint32_t crc = crc32c(raw_bytes(t), static_cast<size_t>(t.numel()) * dtype_size(t.dtype()));
+    with_checksums[checksum_key(entry->first)] = fmt::format("{:08x}", crc);
+  }
+  if (!with_checksums.empty()) header["__metadata__"] = with_checksums;
   uint64_t offset = 0;
   for (const auto* entry : order) {
     const Tensor& t = entry->second;
@@ -177,13 +195,13 @@ TensorEntry parse_entry(const std::string& path, const std::string& name, const 
   if (!shape.is_array() || shape.size() > Shape::kMaxDims)
     fail("{}: tensor {:?}: shape is {}, expected a list of at most {} sizes", path, name, shape.dump(),
          Shape::kMaxDims);
-  uint64_t numel = 1;
-  for (const auto& d : shape) {
-    uint64_t size = non_negative_integer(path, name, "shape", d);
-    if (size != 0 && numel > (uint64_t{1} << 62) / size)
-      fail("{}: tensor {:?}: shape {} is too large", path, name, shape.dump());
-    numel *= size;
-    e.shape.push_back(static_cast<int64_t>(size));
+  for (const auto& d : shape) e.shape.push_back(static_cast<int64_t>(non_negative_integer(path, name, "shape", d)));
+  // Checked: a [2^62] F32 tensor needs 2^64 bytes, which must not wrap to 0 and match an empty range.
+  uint64_t needed = 0;
+  try {
+    needed = static_cast<uint64_t>(checked_mul(e.shape.numel(), static_cast<int64_t>(element_size), "bytes"));
+  } catch (const Error&) {
+    fail("{}: tensor {:?}: shape {} of {} is too large (more than 2^63 bytes)", path, name, shape.dump(), e.dtype);
   }
   if (!offsets.is_array() || offsets.size() != 2)
     fail("{}: tensor {:?}: data_offsets is {}, expected [begin, end]", path, name, offsets.dump());
@@ -191,9 +209,9 @@ TensorEntry parse_entry(const std::string& path, const std::string& name, const 
   e.end = non_negative_integer(path, name, "data_offsets", offsets[1]);
   if (e.end < e.begin)
     fail("{}: tensor {:?}: data_offsets [{}, {}] end before they begin", path, name, e.begin, e.end);
-  if (e.end - e.begin != numel * element_size)
+  if (e.end - e.begin != needed)
     fail("{}: tensor {:?}: data_offsets [{}, {}] hold {} bytes, but {} {} needs {}", path, name, e.begin,
-         e.end, e.end - e.begin, e.dtype, e.shape, numel * element_size);
+         e.end, e.end - e.begin, e.dtype, e.shape, needed);
   return e;
 }
 
@@ -253,12 +271,48 @@ void check_layout(const std::string& path, std::vector<TensorEntry>& entries, ui
     fail("{}: the data part has {} bytes but the tensors end at byte {}", path, data_bytes, expected_begin);
 }
 
+// Moves the "crc32c.<name>" entries out of the metadata (callers see only their own entries) and parses them.
+std::map<std::string, uint32_t> take_checksums(const std::string& path, std::map<std::string, std::string>& metadata,
+                                               const std::vector<TensorEntry>& entries) {
+  std::set<std::string> names;
+  for (const TensorEntry& e : entries) names.insert(e.name);
+  std::map<std::string, uint32_t> checksums;
+  for (auto it = metadata.begin(); it != metadata.end();) {
+    if (!it->first.starts_with(kChecksumPrefix)) {
+      ++it;
+      continue;
+    }
+    std::string name = it->first.substr(kChecksumPrefix.size());
+    const std::string& text = it->second;
+    uint32_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 16);
+    if (text.size() != 8 || ec != std::errc() || end != text.data() + text.size())
+      fail("{}: metadata {:?} is {:?}, expected a CRC-32C as 8 hex digits", path, it->first, text.substr(0, 40));
+    if (!names.count(name)) fail("{}: metadata {:?} is the checksum of a tensor the file does not have", path, it->first);
+    checksums[name] = value;
+    it = metadata.erase(it);
+  }
+  return checksums;
+}
+
 void read_exactly(const std::string& path, std::FILE* f, void* into, uint64_t bytes, const char* what) {
   if (bytes > 0 && std::fread(into, 1, bytes, f) != bytes)
     fail("{}: cannot read {} ({} bytes): {}", path, what, bytes, std::ferror(f) ? std::strerror(errno) : "file ends early");
 }
 
-Tensor read_tensor(const std::string& path, std::FILE* f, uint64_t data_start, const TensorEntry& e) {
+// Throws when the file stores a checksum for the tensor and its bytes do not match it.
+void verify_checksum(const std::string& path, const TensorEntry& e, const void* bytes, size_t n,
+                     const std::map<std::string, uint32_t>& checksums) {
+  auto it = checksums.find(e.name);
+  if (it == checksums.end()) return;  // files from other writers (PyTorch, older tapegrad) have none
+  uint32_t found = crc32c(bytes, n);
+  if (found != it->second)
+    fail("{}: tensor {:?}: the data is corrupted (CRC-32C {:08x}, the file says {:08x})", path, e.name, found,
+         it->second);
+}
+
+Tensor read_tensor(const std::string& path, std::FILE* f, uint64_t data_start, const TensorEntry& e,
+                   const std::map<std::string, uint32_t>& checksums) {
   bool kept_as_is = e.dtype != "F64";
   Tensor t = empty(e.shape, kept_dtype(e.dtype));
   if (std::fseek(f, static_cast<long>(data_start + e.begin), SEEK_SET) != 0)
@@ -266,9 +320,11 @@ Tensor read_tensor(const std::string& path, std::FILE* f, uint64_t data_start, c
   std::string what = fmt::format("tensor {:?}", e.name);
   if (kept_as_is) {
     read_exactly(path, f, t.raw_data(), e.end - e.begin, what.c_str());
+    verify_checksum(path, e, t.raw_data(), e.end - e.begin, checksums);
   } else {
     std::vector<unsigned char> raw(e.end - e.begin);
     read_exactly(path, f, raw.data(), raw.size(), what.c_str());
+    verify_checksum(path, e, raw.data(), raw.size(), checksums);
     convert_to_f32(raw.data(), t.numel(), t.f32());
   }
   return t;
@@ -305,7 +361,9 @@ SafetensorsFile load_safetensors(const std::string& path) {
   }
   uint64_t data_start = 8 + header_length;
   check_layout(path, entries, file_bytes - data_start);
-  for (const TensorEntry& e : entries) result.tensors[e.name] = read_tensor(path, file.get(), data_start, e);
+  std::map<std::string, uint32_t> checksums = take_checksums(path, result.metadata, entries);
+  for (const TensorEntry& e : entries)
+    result.tensors[e.name] = read_tensor(path, file.get(), data_start, e, checksums);
   return result;
 }
 

@@ -4,6 +4,13 @@
 
 namespace tg {
 
+int64_t checked_mul(int64_t a, int64_t b, const char* what) {
+  int64_t product = 0;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &product))
+    fail("{}: the size {} x {} does not fit in 64 bits (about {:.3g} x {:.3g})", what, a, b, double(a), double(b));
+  return product;
+}
+
 Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
 
 Shape::Shape(std::span<const int64_t> dims) {
@@ -13,7 +20,10 @@ Shape::Shape(std::span<const int64_t> dims) {
 
 int64_t Shape::numel() const {
   int64_t n = 1;
-  for (int i = 0; i < ndim_; ++i) n *= dims_[i];
+  for (int i = 0; i < ndim_; ++i) {
+    if (dims_[i] < 0) return -1;  // a reshape target with an inferred dim: no element count yet
+    n = checked_mul(n, dims_[i], "shape");
+  }
   return n;
 }
 
@@ -39,7 +49,7 @@ std::array<int64_t, Shape::kMaxDims> contiguous_strides(const Shape& s) {
   int64_t acc = 1;
   for (int i = s.size() - 1; i >= 0; --i) {
     st[i] = acc;
-    acc *= s[i];
+    acc = checked_mul(acc, std::max<int64_t>(s[i], 0), "strides");
   }
   return st;
 }

@@ -11,6 +11,11 @@
 
 namespace tg {
 
+// a * b for sizes (element counts, byte counts), both >= 0. When the product does not fit in int64 it
+// throws tg::Error naming `what` and both factors: "empty: 4611686018427387904 x 8 bytes overflows
+// 64 bits". Every size product in core/ goes through it (or through Shape::numel, which uses it).
+int64_t checked_mul(int64_t a, int64_t b, const char* what);
+
 class Shape {
  public:
   static constexpr int kMaxDims = 8;
@@ -26,7 +31,7 @@ class Shape {
   const int64_t* end() const { return dims_.data() + ndim_; }
   int64_t back() const { return dims_[ndim_ - 1]; }
 
-  int64_t numel() const;
+  int64_t numel() const;  // the product of the dims, checked: throws instead of wrapping
   void push_back(int64_t d);
   void insert(int at, int64_t d);
   void erase(int at);

@@ -240,7 +240,8 @@ Tensor empty(Shape shape, DType dtype) {
     if (d < 0) fail("empty: shape {} has a negative dimension", shape);
   auto impl = make_impl();
   impl->storage =
-      std::allocate_shared<Storage>(detail::PoolAllocator<Storage>{}, size_t(shape.numel()) * dtype_size(dtype));
+      std::allocate_shared<Storage>(detail::PoolAllocator<Storage>{},
+                                    size_t(checked_mul(shape.numel(), int64_t(dtype_size(dtype)), "empty")));
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));

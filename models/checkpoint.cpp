@@ -1,12 +1,14 @@
 #include "models/checkpoint.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "core/safetensors.hpp"
 #include "nn/embedding.hpp"
+#include "models/limits.hpp"
 
 namespace tg {
 
@@ -105,6 +107,14 @@ void check_parameters(const nn::Module& model, const std::map<std::string, Tenso
            dtype_name(param.dtype()));
     if (!(value.shape() == param.shape()))
       fail("{}: tensor '{}' has shape {}, the model expects {}", source, name, value.shape(), param.shape());
+    if (is_floating(value.dtype())) {  // int8 tables cannot hold a non-finite value
+      const Tensor as_f32 = value.dtype() == DType::f32 ? value : value.to(DType::f32);
+      const float* p = as_f32.f32();
+      for (int64_t i = 0, n = value.numel(); i < n; ++i)
+        if (!std::isfinite(p[i]))
+          fail("{}: tensor '{}' holds {} at {}, expected finite parameters", source, name, p[i],
+               position_of(i, value.shape()));
+    }
   }
   for (const auto& [name, value] : tensors)
     if (!expected.count(name)) fail("{}: unexpected tensor '{}' (the model has no such parameter)", source, name);
@@ -129,11 +139,51 @@ void adopt_embedding_dtypes(nn::Module& module, const std::map<std::string, Tens
   }
 }
 
+// Every size field of a model file's config, range-checked before anything is built from it (a config
+// saying dim 2^62 or ngrams -1 is an error here, not a crash or a hang later). Fields the kind does not
+// use are left to the model's from_json, which also checks their types.
+void validate_config(const std::string& path, const std::string& kind, const nlohmann::json& config,
+                     const std::map<std::string, Tensor>& tensors) {
+  using namespace limits;
+  int64_t vocab = config_integer(config, kVocab, path);
+  int64_t width = 0;  // the embedding's width: the embedding alone holds vocab * width parameters
+  if (kind == "classifier") {
+    config_integer(config, kClasses, path);
+    width = config_integer(config, kDim, path);
+    config_integer(config, kHidden, path);
+    config_integer(config, kLayers, path);
+    if (config.contains("ngrams")) config_integer(config, kNgrams, path);
+    if (config.contains("max_len")) config_integer(config, kMaxLen, path);
+  } else if (kind == "charlm") {
+    width = config_integer(config, kDim, path, "emb");
+    config_integer(config, kHidden, path);
+    config_integer(config, kLayers, path);
+  } else {
+    fail("{}: kind is '{}', expected 'classifier' or 'charlm'", path, kind);
+  }
+  // A config cannot describe a model larger than the parameters the file holds: building it would
+  // allocate (and initialise) memory the file never fills.
+  int64_t held = 0;
+  for (const auto& [name, t] : tensors) held += t.numel();
+  int64_t implied = checked_mul(vocab, width, "config vocab_size x dim");
+  if (implied > held)
+    fail("{}: the config describes an embedding of {} x {} = {} parameters, but the file holds {} in all", path,
+         vocab, width, implied, held);
+}
+
 }  // namespace
 
 // ---- model files ----
 
 void save_model(const std::string& path, const nn::Module& model, const ModelInfo& info) {
+  // A model with nan or inf weights would load and predict nan: refuse to write it (the old file stays).
+  for (const auto& [name, param] : model.named_parameters()) {
+    const float* p = param.f32();
+    for (int64_t i = 0, n = param.numel(); i < n; ++i)
+      if (!std::isfinite(p[i]))
+        fail("{}: not saved: parameter '{}' holds {} at {} (training diverged)", path, name, p[i],
+             position_of(i, param.shape()));
+  }
   Metadata metadata = {
       {"format", kCheckpointFormat},
       {"tapegrad.version", kCheckpointVersion},
@@ -160,6 +210,7 @@ ModelFile read_model_file(const std::string& path, std::string_view expected_kin
   out.info.config = parse_json(require_entry(metadata, "config", path), "config", path);
   if (!out.info.config.is_object())
     fail("{}: metadata 'config' is {}, expected a JSON object", path, out.info.config.type_name());
+  validate_config(path, out.info.kind, out.info.config, file.tensors);
   out.info.vocab = parse_string_list(metadata, "vocab", path);
   if (metadata.count("labels")) out.info.labels = parse_string_list(metadata, "labels", path);
   out.tensors = std::move(file.tensors);

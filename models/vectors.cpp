@@ -9,6 +9,7 @@
 #include <bit>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -142,6 +143,8 @@ struct TextEntry {
   int64_t values_found = 0;
   std::string_view bad_value;
   int64_t bad_index = 0;  // 1-based position of bad_value after the word
+  std::string_view nonfinite_value;  // the first "nan", "inf", "-inf" ...: a number, but not a usable one
+  int64_t nonfinite_index = 0;
 };
 
 // Parses a line, writing at most dim values to out. This is the hot loop of the reader: each value
@@ -165,6 +168,10 @@ TextEntry parse_text_entry(std::string_view line, int64_t dim, float* out) {
         e.bad_index = e.values_found + 1;
       }
     }
+    else if (!std::isfinite(value) && e.nonfinite_value.empty()) {
+      e.nonfinite_value = std::string_view(field, static_cast<size_t>(p - field));
+      e.nonfinite_index = e.values_found + 1;
+    }
     if (e.values_found < dim) out[e.values_found] = value;
     ++e.values_found;
   }
@@ -177,6 +184,16 @@ void check_text_entry(const std::string& path, int64_t line_number, const TextEn
          shorten(e.word), shorten(e.bad_value));
   if (e.values_found != dim)
     fail("{}:{}: expected {} values after the word, found {}", path, line_number, dim, e.values_found);
+  if (!e.nonfinite_value.empty())
+    fail("{}:{}: value {} after {:?} is {:?}, expected a finite number (training on it would give nan)", path,
+         line_number, e.nonfinite_index, shorten(e.word), shorten(e.nonfinite_value));
+}
+
+// The first value of a binary row that is nan or inf, or -1.
+int64_t first_nonfinite(const float* row, int64_t dim) {
+  for (int64_t i = 0; i < dim; ++i)
+    if (!std::isfinite(row[i])) return i;
+  return -1;
 }
 
 // ---------------------------------------------------------------- header and format detection
@@ -203,7 +220,7 @@ bool next_line_is_text(std::string_view rest, int64_t dim) {
   LineReader lines{rest};
   std::string_view line;
   if (!lines.next(line)) return true;  // nothing after the header: an empty text file
-  if (line.size() < static_cast<size_t>(2 * dim)) return false;  // too short for D numbers and spaces
+  if (static_cast<uint64_t>(dim) > line.size() / 2) return false;  // too short for D numbers and spaces
   std::vector<float> scratch(static_cast<size_t>(dim));
   TextEntry e = parse_text_entry(line, dim, scratch.data());
   return e.bad_value.empty() && e.values_found == dim;
@@ -358,7 +375,11 @@ void read_word2vec_binary(const std::string& path, std::string_view text, const 
     if (text.size() - values_at < vector_bytes)
       fail("{}: word {} (byte {}): expected {} float32 values after {:?}, but the file ends after {} bytes", path,
            n, pos, header.dim, shorten(word), text.size() - values_at);
-    std::memcpy(builder.next_row(), text.data() + values_at, vector_bytes);
+    float* row = builder.next_row();
+    std::memcpy(row, text.data() + values_at, vector_bytes);
+    if (int64_t bad = first_nonfinite(row, header.dim); bad >= 0)
+      fail("{}: word {} (byte {}): value {} of {:?} is {}, expected a finite number (training on it would give nan)",
+           path, n, values_at + 4 * static_cast<size_t>(bad), bad + 1, shorten(word), row[bad]);
     builder.commit(word, n);
     pos = values_at + vector_bytes;
   }

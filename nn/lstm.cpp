@@ -129,7 +129,7 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv);
 // Returns the Packed [B, T + 2, H] (or [T + 2, B, H]) result: output, h_n and c_n.
 Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                       const Tensor& b_hh, const Tensor& h0, const Tensor& c0, const Steps& st) {
-  const int64_t B = st.batch, S = st.count, I = w_ih.size(1), H = w_hh.size(1), G = 4 * H;
+  const int64_t B = st.batch, S = st.count, I = w_ih.size(1), H = w_hh.size(1), G = checked_mul(4, H, "lstm");
   Saved sv{empty({S * B, I}), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}),
            empty({S * B, H})};
 
@@ -279,10 +279,11 @@ LSTM::LSTM(int64_t input_size, int64_t hidden_size, LSTMOptions options)
       Weights& w = weights_[size_t(layer * D + dir)];
       const int64_t in = layer == 0 ? input_size : H * D;
       const std::string suffix = fmt::format("_l{}{}", layer, dir == 1 ? "_reverse" : "");
-      w.weight_ih = uniform({4 * H, in}, -bound, bound);
-      w.weight_hh = uniform({4 * H, H}, -bound, bound);
-      w.bias_ih = uniform({4 * H}, -bound, bound);
-      w.bias_hh = uniform({4 * H}, -bound, bound);
+      const int64_t G = checked_mul(4, H, "LSTM: 4 * hidden_size");  // the four gates' rows
+      w.weight_ih = uniform({G, in}, -bound, bound);
+      w.weight_hh = uniform({G, H}, -bound, bound);
+      w.bias_ih = uniform({G}, -bound, bound);
+      w.bias_hh = uniform({G}, -bound, bound);
       if (options.forget_bias_one) {
         // The f-gate's total bias b_ih + b_hh becomes exactly 1: bias_ih's f slice [H, 2H) is set to 1
         // and bias_hh's to 0, so the cell keeps its state at the start of training.

@@ -2,6 +2,7 @@
 # The README's two commands. Each installs what is missing, configures and builds, then:
 #   tools/setup.sh test    runs the whole test suite (meson test), exit 0 only when all pass
 #   tools/setup.sh demo    runs the main demo
+#   tools/setup.sh fuzz    installs clang and libFuzzer (tools/fuzz.sh then builds and runs the fuzzers)
 # Safe to run again: installed packages are skipped and the build is incremental.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ BUILD=${TG_BUILD_DIR:-build}
 PACKAGES=(g++ meson ninja-build pkg-config cmake libopenblas-dev libfmt-dev doctest-dev
           nlohmann-json3-dev libcli11-dev libcairo2-dev)
 DEMO_PACKAGES=(fortunes)
+# The fuzz build (tests/fuzz): clang with libFuzzer and the sanitizers' runtime, and LLVM's OpenMP.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev libomp-dev)
 
 install_missing_packages() {
   local missing=()
@@ -45,8 +48,11 @@ case "${1:-}" in
     configure_and_build
     tools/demo/demo.sh "$BUILD"
     ;;
+  fuzz)
+    install_missing_packages "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    ;;
   *)
-    echo "usage: tools/setup.sh test|demo" >&2
+    echo "usage: tools/setup.sh test|demo|fuzz" >&2
     exit 2
     ;;
 esac

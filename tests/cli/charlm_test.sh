@@ -12,7 +12,7 @@ SMALL=(--emb 16 --hidden 32 --seq 16 --batch 8 --lr 1e-2 --threads 1)
 
 # ---- train: the loss falls, the model, the state and the log are written ----
 "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/m.safetensors" "${SMALL[@]}" --steps 60 --eval-every 20 \
-  --sample-every 30 --log "$WORK/log.csv" --plot "$WORK/curve.svg" >"$WORK/train.out" 2>"$WORK/train.err" || fail "train: exit $?: $(cat "$WORK/train.err")"
+  --sample-every 30 --log "$WORK/log.csv" --plot "$WORK/curve.svg" --save-state >"$WORK/train.out" 2>"$WORK/train.err" || fail "train: exit $?: $(cat "$WORK/train.err")"
 [ -s "$WORK/m.safetensors" ] || fail "train: no model file"
 [ -s "$WORK/m.safetensors.state.safetensors" ] || fail "train: no training state file"
 grep -q "held-out loss" "$WORK/train.out" || fail "train: no held-out loss in the output: $(cat "$WORK/train.out")"
@@ -69,12 +69,18 @@ awk '/^loss / { nats = $2; bits = $4; d = bits - nats / log(2) }
 "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/straight.safetensors" "${SMALL[@]}" --steps 20 \
   --eval-every 0 >/dev/null 2>&1 || fail "resume: the straight run failed"
 "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/resumed.safetensors" "${SMALL[@]}" --steps 10 \
-  --eval-every 0 >/dev/null 2>&1 || fail "resume: the first half failed"
+  --eval-every 0 --save-state >/dev/null 2>&1 || fail "resume: the first half failed"
 "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/resumed.safetensors" "${SMALL[@]}" --steps 20 \
   --eval-every 0 --resume >/dev/null 2>"$WORK/resume.err" || fail "resume: the second half failed: $(cat "$WORK/resume.err")"
 cmp -s "$WORK/straight.safetensors" "$WORK/resumed.safetensors" || fail "resume: the model differs from the straight run"
-expect_error 1 "--clip is 1 here but 5" - -- \
-  "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/resumed.safetensors" "${SMALL[@]}" --clip 1 --steps 30 --resume
+grep -q -- "at step 10; .* from this command line: --steps 20 (was 10)" "$WORK/resume.err" ||
+  fail "resume: banner: $(cat "$WORK/resume.err")"
+expect_error 1 "--seed is 2 here but 1" - -- \
+  "$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/resumed.safetensors" "${SMALL[@]}" --seed 2 --steps 30 --resume
+# --clip and --lr may change on resume, and the banner says so.
+"$CHARLM" train --text "$DATA/tiny.txt" --out "$WORK/resumed.safetensors" "${SMALL[@]}" --clip 1 --steps 22 \
+  --eval-every 0 --resume >/dev/null 2>"$WORK/resume.err" || fail "resume --clip 1: $(cat "$WORK/resume.err")"
+grep -q -- "--clip 1 (was 5)" "$WORK/resume.err" || fail "resume --clip 1: banner: $(cat "$WORK/resume.err")"
 
 # ---- bad inputs: one error line, exit 1 (input) or 2 (usage), no output file ----
 printf '' >"$WORK/empty.txt"

@@ -16,7 +16,7 @@ SMALL=(--batch 4 --lr 0.05 --dim 16 --threads 1)
 # ---- train: the loss falls; model, state, log and plot are written ----
 MODEL="$WORK/m.safetensors"
 "$CLASSIFY" train --train "$TRAIN" --valid "$VALID" --out "$MODEL" "${SMALL[@]}" --epochs 4 \
-  --log "$WORK/log.csv" --plot "$WORK/curve.svg" >"$WORK/train.out" 2>"$WORK/train.err" ||
+  --log "$WORK/log.csv" --plot "$WORK/curve.svg" --save-state >"$WORK/train.out" 2>"$WORK/train.err" ||
   fail "train: exit $?: $(cat "$WORK/train.err")"
 [ -s "$MODEL" ] || fail "train: no model file"
 [ -s "$MODEL.state.safetensors" ] || fail "train: no training state file"
@@ -133,7 +133,7 @@ done
 RUN=(--train "$TRAIN" --valid "$VALID" "${SMALL[@]}" --encoder lstm --hidden 8 --seed 4)
 "$CLASSIFY" train "${RUN[@]}" --out "$WORK/straight.safetensors" --epochs 3 --log "$WORK/straight.csv" >/dev/null 2>&1 ||
   fail "resume: the straight run failed"
-"$CLASSIFY" train "${RUN[@]}" --out "$WORK/resumed.safetensors" --epochs 2 --log "$WORK/resumed.csv" >/dev/null 2>&1 ||
+"$CLASSIFY" train "${RUN[@]}" --out "$WORK/resumed.safetensors" --epochs 2 --log "$WORK/resumed.csv" --save-state >/dev/null 2>&1 ||
   fail "resume: the first part failed"
 "$CLASSIFY" train "${RUN[@]}" --out "$WORK/resumed.safetensors" --epochs 3 --log "$WORK/resumed.csv" --resume \
   >/dev/null 2>"$WORK/resume.err" || fail "resume: the resumed part failed: $(cat "$WORK/resume.err")"

@@ -22,6 +22,8 @@ struct TrainArgs {
   int64_t sample_every = 0, eval_every = 500;
   uint64_t seed = 1;
   bool resume = false;
+  bool save_state = false;      // write <out>.state.safetensors at each evaluation (always with --resume)
+  bool skip_nonfinite = false;  // skip a step whose loss or gradient is nan/inf instead of stopping
   bool quiet = false;  // no progress, notes or samples: warnings, errors and the final line only
 };
 
@@ -47,6 +49,15 @@ void run_eval(const EvalArgs& args);
 
 // The whole file; "cannot open 'x.txt': No such file or directory" otherwise.
 std::string read_text_file(const std::string& path);
+
+// A text file as the ids of its characters, and its vocabulary (CharVocab::from_text's), without one
+// std::string per character: a 200 MB text takes its bytes plus 8 bytes a character, read in one pass
+// over the bytes. Errors as CharVocab::from_text's ("x.txt:3: byte 0xff is not valid UTF-8 ...").
+struct TextIds {
+  CharVocab vocab;
+  std::vector<int64_t> ids;
+};
+TextIds read_text_ids(const std::string& path);
 
 // A model file's info for a charlm: kind, config, vocabulary.
 ModelInfo charlm_info(const CharLM& model, const CharVocab& vocab);

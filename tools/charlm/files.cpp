@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "models/tokenize.hpp"
 #include "tools/charlm/commands.hpp"
 
 namespace tg::charlm {
@@ -17,6 +18,49 @@ std::string read_text_file(const std::string& path) {
   bytes << in.rdbuf();
   if (in.bad()) fail("cannot read '{}': {}", path, std::strerror(errno));
   return std::move(bytes).str();
+}
+
+TextIds read_text_ids(const std::string& path) {
+  std::string text = read_text_file(path);
+  if (text.empty()) fail("{}: the text is empty, expected at least one character", path);
+  // Pass 1: which code points occur (a UTF-8 character's bytes sort as its code point, as CharVocab's do).
+  constexpr char32_t kCodePoints = 0x110000;
+  std::vector<int64_t> id_of(kCodePoints, -1);
+  auto code_point = [&](size_t at, int length) -> char32_t {
+    auto byte = [&](size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(text[at + i])); };
+    if (length == 1) return byte(0);
+    if (length == 2) return ((byte(0) & 0x1f) << 6) | (byte(1) & 0x3f);
+    if (length == 3) return ((byte(0) & 0x0f) << 12) | ((byte(1) & 0x3f) << 6) | (byte(2) & 0x3f);
+    return ((byte(0) & 0x07) << 18) | ((byte(1) & 0x3f) << 12) | ((byte(2) & 0x3f) << 6) | (byte(3) & 0x3f);
+  };
+  int64_t line = 1, characters = 0;
+  for (size_t at = 0; at < text.size();) {
+    int length = utf8_sequence_length(text, at);
+    if (length == 0)
+      fail("{}:{}: byte 0x{:02x} is not valid UTF-8, expected a UTF-8 text", path, line,
+           static_cast<unsigned char>(text[at]));
+    if (text[at] == '\n') ++line;
+    id_of[code_point(at, length)] = 0;
+    at += static_cast<size_t>(length);
+    ++characters;
+  }
+  std::vector<std::string> tokens{std::string(CharVocab::kUnkToken)};
+  for (char32_t c = 0; c < kCodePoints; ++c) {
+    if (id_of[c] < 0) continue;
+    id_of[c] = static_cast<int64_t>(tokens.size());
+    std::string character;
+    append_utf8(character, c);
+    tokens.push_back(std::move(character));
+  }
+  // Pass 2: the ids.
+  TextIds out{CharVocab::from_tokens(std::move(tokens), path), {}};
+  out.ids.reserve(static_cast<size_t>(characters));
+  for (size_t at = 0; at < text.size();) {
+    int length = utf8_sequence_length(text, at);
+    out.ids.push_back(id_of[code_point(at, length)]);
+    at += static_cast<size_t>(length);
+  }
+  return out;
 }
 
 ModelInfo charlm_info(const CharLM& model, const CharVocab& vocab) {

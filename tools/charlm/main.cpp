@@ -11,12 +11,16 @@
 #include <CLI/CLI.hpp>
 
 #include "core/threads.hpp"
+#include "models/limits.hpp"
 #include "tools/charlm/commands.hpp"
 #include "tools/common/cli.hpp"
 
 namespace {
 
 using namespace tg::charlm;
+
+// A size flag's check: the range models/limits.hpp allows (a model file's config is checked against it too).
+CLI::Range in_range(const tg::limits::Range& range) { return CLI::Range(range.min, range.max); }
 
 // A number in [0, 1), for --valid-frac.
 const CLI::Validator kFraction(
@@ -39,15 +43,15 @@ void add_train(CLI::App& app, TrainArgs& a, int& threads) {
   train->add_option("--text", a.text, "UTF-8 training text; its last --valid-frac is held out")->required();
   train->add_option("--out", a.out, "the model file to write (and <out>.state.safetensors for --resume)")
       ->required();
-  train->add_option("--emb", a.emb, "embedding size")->check(CLI::PositiveNumber)->capture_default_str();
-  train->add_option("--hidden", a.hidden, "LSTM hidden size")->check(CLI::PositiveNumber)->capture_default_str();
-  train->add_option("--layers", a.layers, "LSTM layers")->check(CLI::PositiveNumber)->capture_default_str();
-  train->add_option("--seq", a.seq, "characters per training window")->check(CLI::PositiveNumber)->capture_default_str();
-  train->add_option("--batch", a.batch, "windows per step")->check(CLI::PositiveNumber)->capture_default_str();
+  train->add_option("--emb", a.emb, "embedding size")->check(in_range(tg::limits::kDim))->capture_default_str();
+  train->add_option("--hidden", a.hidden, "LSTM hidden size")->check(in_range(tg::limits::kHidden))->capture_default_str();
+  train->add_option("--layers", a.layers, "LSTM layers")->check(in_range(tg::limits::kLayers))->capture_default_str();
+  train->add_option("--seq", a.seq, "characters per training window")->check(in_range(tg::limits::kSeq))->capture_default_str();
+  train->add_option("--batch", a.batch, "windows per step")->check(in_range(tg::limits::kBatch))->capture_default_str();
   train->add_option("--steps", a.steps, "optimizer steps in all (a resumed run counts the earlier ones)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  train->add_option("--lr", a.lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  train->add_option("--lr", a.lr, "Adam learning rate")->check(CLI::Range(1e-9, 1e3))->capture_default_str();
   train->add_option("--clip", a.clip, "clip the gradient norm to this (0: no clipping)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -61,7 +65,14 @@ void add_train(CLI::App& app, TrainArgs& a, int& threads) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   train->add_option("--seed", a.seed, "seed of the initial parameters and the training windows")->capture_default_str();
-  train->add_flag("--resume", a.resume, "continue from <out>.state.safetensors");
+  train->add_flag("--resume", a.resume,
+                  "continue from <out>.state.safetensors; the model, --seq, --batch, --seed and the text must "
+                  "match, --lr, --clip, --steps and --threads are taken from this command line");
+  train->add_flag("--save-state", a.save_state,
+                  "also write <out>.state.safetensors (Adam's moments, ~3x the model) at each evaluation, for "
+                  "--resume");
+  train->add_flag("--skip-nonfinite", a.skip_nonfinite,
+                  "skip a step whose loss or gradient is nan or inf (counted) instead of stopping with an error");
   train->add_option("--log", a.log, "CSV of the losses at each evaluation");
   train->add_option("--plot", a.plot, "draw the losses at each evaluation to FILE.svg (or .png where built with Cairo)");
   train->add_flag("--quiet", a.quiet, "no progress, notes or samples: only warnings, errors and the final line");
@@ -86,8 +97,8 @@ void add_eval(CLI::App& app, EvalArgs& a, int& threads) {
   CLI::App* eval = app.add_subcommand("eval", "the model's loss on a text, in nats and bits per character");
   eval->add_option("--model", a.model, "a model file written by tg-charlm train")->required();
   eval->add_option("--text", a.text, "UTF-8 text to evaluate on")->required();
-  eval->add_option("--seq", a.seq, "characters per window")->check(CLI::PositiveNumber)->capture_default_str();
-  eval->add_option("--batch", a.batch, "windows per batch")->check(CLI::PositiveNumber)->capture_default_str();
+  eval->add_option("--seq", a.seq, "characters per window")->check(in_range(tg::limits::kSeq))->capture_default_str();
+  eval->add_option("--batch", a.batch, "windows per batch")->check(in_range(tg::limits::kBatch))->capture_default_str();
   add_threads(eval, threads);
 }
 

@@ -23,7 +23,10 @@
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
 #include "tools/charlm/commands.hpp"
+#include "tools/common/finite.hpp"
+#include "tools/common/memory.hpp"
 #include "tools/common/progress.hpp"
+#include "tools/common/resume.hpp"
 #include "tools/common/train_log.hpp"
 
 namespace tg::charlm {
@@ -37,13 +40,26 @@ struct Data {
   std::vector<int64_t> train, valid;
 };
 
+// The bytes a run needs (tools/common/memory.hpp), from the sizes alone: Adam's two moments, and per
+// position of a batch the embedding, each layer's gates, states and input, and the logits and softmax.
+MemoryEstimate estimate_memory(const TrainArgs& args, int64_t vocab_size, int64_t characters) {
+  double V = double(vocab_size), E = double(args.emb), H = double(args.hidden), L = double(args.layers);
+  double params = V * E + 4 * H * (E + H + 2) + (L - 1) * 4 * H * (2 * H + 2) + V * (H + 1);
+  double positions = double(args.batch) * double(args.seq);
+  double per_position = 2 * (E + L * (4 * H + 3 * H + std::max(E, H)) + 2 * V);
+  return {.parameters = 4 * 2 * params, .optimizer = 4 * 2 * params, .activations = 4 * positions * per_position,
+          .data = 8 * double(characters)};
+}
+
 Data load_data(const TrainArgs& args) {
-  std::string text = read_text_file(args.text);
-  CharVocab vocab = CharVocab::from_text(text, args.text);
-  std::vector<int64_t> ids = vocab.encode(text);
+  TextIds text = read_text_ids(args.text);
+  std::vector<int64_t>& ids = text.ids;
+  check_fits_in_memory(estimate_memory(args, text.vocab.size(), static_cast<int64_t>(ids.size())));
   auto n_valid = static_cast<int64_t>(std::llround(args.valid_frac * static_cast<double>(ids.size())));
   auto cut = ids.end() - n_valid;
-  Data data{std::move(vocab), std::vector<int64_t>(ids.begin(), cut), std::vector<int64_t>(cut, ids.end())};
+  std::vector<int64_t> valid(cut, ids.end());
+  ids.resize(ids.size() - static_cast<size_t>(n_valid));  // the training part, without a copy
+  Data data{std::move(text.vocab), std::move(ids), std::move(valid)};
   const int64_t need = args.seq + 1;
   if (static_cast<int64_t>(data.train.size()) < need)
     fail("{}: the training part has {} characters, expected at least --seq + 1 = {}", args.text,
@@ -54,28 +70,18 @@ Data load_data(const TrainArgs& args) {
   return data;
 }
 
-// The settings a resumed run must share with the run it continues (besides the model config, which the
-// checkpoint checks), kept in the training state's metadata.
-std::map<std::string, std::string> run_settings(const TrainArgs& args, const CharVocab& vocab) {
-  return {{"seq", std::to_string(args.seq)},
-          {"batch", std::to_string(args.batch)},
-          {"lr", optim::format_number(args.lr)},
-          {"clip", optim::format_number(args.clip)},
-          {"valid-frac", optim::format_number(args.valid_frac)},
-          {"seed", std::to_string(args.seed)},
-          {"vocab", nlohmann::json(vocab.tokens()).dump()}};
-}
-
-void check_same_settings(const std::string& path, const std::map<std::string, std::string>& here,
-                         const std::map<std::string, std::string>& there) {
-  for (const auto& [key, value] : here) {
-    auto it = there.find(key);
-    if (it == there.end()) fail("{}: has no '{}' setting, expected a state saved by tg-charlm train", path, key);
-    if (key == "vocab" && it->second != value)
-      fail("{}: the text's characters differ from those of the run being resumed", path);
-    if (it->second != value)
-      fail("{}: --{} is {} here but {} in the run being resumed", path, key, value, it->second);
-  }
+// What --resume keeps from the saved run (besides the model config, which the checkpoint checks): what
+// decides the windows the steps see; and what it takes from this command line (tools/common/resume.hpp).
+RunSettings run_settings(const TrainArgs& args, const CharVocab& vocab) {
+  return {.fixed = {{"seq", std::to_string(args.seq)},
+                    {"batch", std::to_string(args.batch)},
+                    {"valid-frac", optim::format_number(args.valid_frac)},
+                    {"seed", std::to_string(args.seed)},
+                    {"text's characters", nlohmann::json(vocab.tokens()).dump()}},
+          .changeable = {{"lr", optim::format_number(args.lr)},
+                         {"clip", optim::format_number(args.clip)},
+                         {"steps", std::to_string(args.steps)},
+                         {"threads", std::to_string(num_threads())}}};
 }
 
 // A line on stderr above the progress line (which the next update redraws below it); none with --quiet.
@@ -109,7 +115,10 @@ class Trainer {
   CharLM model_;
   optim::Adam adam_;
   ModelInfo info_;
-  std::map<std::string, std::string> settings_;
+  RunSettings settings_;
+  bool save_state_ = false;     // --save-state or --resume
+  int64_t skipped_steps_ = 0;   // --skip-nonfinite
+  int64_t saved_step_ = 0;      // the step of the model file on disk (0: none written by this run)
   std::optional<TrainLog> log_;  // with --log or --plot (in memory only without --log)
   int64_t step_ = 0;
   double seconds_ = 0;        // training time so far (steps and evaluations), across resumes
@@ -124,14 +133,11 @@ const std::vector<std::string> kLogColumns = {"step", "train_loss", "valid_loss"
 
 void Trainer::resume() {
   const std::string path = state_path(args_.out);
-  if (!std::filesystem::exists(path))
-    fail("--resume: no training state '{}' (it is written beside --out during training)", path);
-  TrainState state = load_train_state(path, model_, adam_, info_);
-  check_same_settings(path, settings_, state.extra);
-  default_generator().set_state(state.rng);
-  step_ = state.step;
-  if (state.extra.count("seconds")) seconds_ = optim::read_number(state.extra, "seconds");
-  note(args_, fmt::format("resuming from {} at step {}", path, step_));
+  Resumed resumed = resume_training(path, model_, adam_, info_, settings_, args_.lr);
+  step_ = resumed.state.step;
+  saved_step_ = step_;
+  seconds_ = extra_number(resumed.state, "seconds", 0, path);
+  note(args_, resumed.banner);
 }
 
 void Trainer::train_step() {
@@ -140,6 +146,20 @@ void Trainer::train_step() {
   adam_.zero_grad();
   Tensor loss = model_.loss(batch);
   loss.backward();
+  // Checked before clipping and the update: the parameters stay the last finite ones.
+  std::string bad = std::isfinite(loss.item()) ? first_nonfinite_gradient(model_) : "";
+  if (!std::isfinite(loss.item()) || !bad.empty()) {
+    if (!args_.skip_nonfinite)
+      fail_nonfinite(step_ + 1,
+                     bad.empty() ? fmt::format("the loss is {}", std::isnan(loss.item()) ? "nan" : fmt::format("{}", loss.item()))
+                                 : fmt::format("the gradient of {} is not finite", bad),
+                     saved_step_ > 0 ? fmt::format("{} keeps step {}", args_.out, saved_step_)
+                                     : fmt::format("nothing was saved ({} is not written)", args_.out));
+    ++skipped_steps_;
+    ++step_;  // the step counts, so --steps still ends the run
+    adam_.zero_grad();
+    return;
+  }
   if (args_.clip > 0) optim::clip_grad_norm(model_.parameters(), args_.clip);
   adam_.step();
   ++step_;
@@ -164,7 +184,10 @@ void Trainer::evaluate_and_save() {
   if (!args_.plot.empty()) write_plot();
 
   save_model(args_.out, model_, info_);
-  TrainState state{.epoch = 0, .step = step_, .rng = default_generator().state(), .extra = settings_};
+  saved_step_ = step_;
+  if (!save_state_) return;
+  TrainState state{.epoch = 0, .step = step_, .rng = default_generator().state(), .extra = {}};
+  store_settings(settings_, state);
   state.extra["seconds"] = optim::format_number(seconds_);
   save_train_state(state_path(args_.out), model_, adam_, info_, state);
 }
@@ -187,8 +210,12 @@ void Trainer::print_sample() {
 }
 
 void Trainer::run() {
-  for (const std::string& path : {args_.out, args_.log}) {  // fail now, not after training, if one
-    if (!path.empty()) AtomicFile probe(path);              // of them cannot be written
+  save_state_ = args_.save_state || args_.resume;
+  std::string state_file = save_state_ ? state_path(args_.out) : "";
+  for (const std::string& path : {args_.out, args_.log, state_file}) {  // fail now, not after training, if
+    if (path.empty()) continue;                                       // one of them cannot be written
+    remove_stale_temporaries(path);  // left by saves that were killed before their rename
+    AtomicFile probe(path);
   }
   if (!args_.plot.empty()) check_picture_path(args_.plot);
   if (args_.resume) resume();
@@ -216,6 +243,8 @@ void Trainer::run() {
   seconds_ = seconds_before + elapsed();
   evaluate_and_save();
 
+  if (skipped_steps_ > 0)
+    fmt::print(stderr, "--skip-nonfinite: skipped {} step(s) with a non-finite loss or gradient\n", skipped_steps_);
   double steps_per_second = step_seconds_ > 0 ? static_cast<double>(steps_here_) / step_seconds_ : 0;
   std::string result = data_.valid.empty() ? "no held-out part (--valid-frac 0)"
                                            : fmt::format("held-out loss {:.4f} nats/char = {:.4f} bits/char",

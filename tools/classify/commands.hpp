@@ -25,11 +25,13 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads = 1;
   bool resume = false;
+  bool save_state = false;        // write <out>.state.safetensors after each epoch (always with --resume)
+  bool skip_nonfinite = false;    // skip a step whose loss or gradient is nan/inf instead of stopping
   std::string log_path;
   std::string plot_path;
   double valid_fraction = 0.1;
   std::string tokenizer = "basic";
-  int64_t max_len = 0;
+  int64_t max_len = 2000;          // tokens kept per text: one huge line must not pad every batch to its length
   int64_t ngrams = 1;
   double dropout = 0.5;
   bool quiet = false;             // no progress, no per-epoch lines: warnings, errors and the result only

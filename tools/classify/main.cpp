@@ -5,10 +5,15 @@
 //   tg-classify quantize --model MODEL --out SMALLER [--dtype int8|f16]
 #include <CLI/CLI.hpp>
 
+#include "models/limits.hpp"
 #include "tools/classify/commands.hpp"
 #include "tools/common/cli.hpp"
 
 namespace {
+
+// A size flag's check: an integer in the range models/limits.hpp allows (the same one a model file's config
+// is checked against), "--dim: Value 4611686018427387904 not in range [1 - 1048576]".
+CLI::Range in_range(const tg::limits::Range& range) { return CLI::Range(range.min, range.max); }
 
 using tg::classify::PredictOptions;
 using tg::classify::TestOptions;
@@ -26,10 +31,10 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
       ->check(CLI::IsMember({"bag", "lstm"}))->capture_default_str();
   cmd->add_option_function<int64_t>("--dim", [&o](int64_t d) { o.dim = d; o.dim_given = true; },
                                     "embedding size (default 64, or the --pretrained vectors' size)")
-      ->check(tg::at_least(1));
-  cmd->add_option("--hidden", o.hidden, "LSTM hidden size")->check(tg::at_least(1))->capture_default_str();
+      ->check(in_range(tg::limits::kDim));
+  cmd->add_option("--hidden", o.hidden, "LSTM hidden size")->check(in_range(tg::limits::kHidden))->capture_default_str();
   cmd->add_option("--epochs", o.epochs, "passes over the training data")->check(tg::at_least(1))->capture_default_str();
-  cmd->add_option("--batch", o.batch_size, "examples per step")->check(tg::at_least(1))->capture_default_str();
+  cmd->add_option("--batch", o.batch_size, "examples per step")->check(in_range(tg::limits::kBatch))->capture_default_str();
   cmd->add_option("--lr", o.lr, "learning rate (default: adam family 3e-3 bag / 2e-3 lstm, sgd 1.0 bag / 0.1 lstm)")
       ->check(CLI::Range(1e-9, 1e3));
   cmd->add_option("--optimizer", o.optimizer, "adam, adamw, sgd or lazy-adam (sparse embedding gradients)")
@@ -40,15 +45,22 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
   cmd->add_flag("--freeze", o.freeze, "do not train the pretrained embedding")->needs(pretrained);
   cmd->add_option("--seed", o.seed, "seed of every random draw")->capture_default_str();
   cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(tg::at_least(1))->capture_default_str();
-  cmd->add_flag("--resume", o.resume, "continue from <out>.state.safetensors");
+  cmd->add_flag("--resume", o.resume,
+                "continue from <out>.state.safetensors; the architecture and --seed must match, --lr, --epochs and "
+                "--threads are taken from this command line");
+  cmd->add_flag("--save-state", o.save_state,
+                "also write <out>.state.safetensors (the optimizer's moments, ~3x the model) after each epoch, "
+                "for --resume");
+  cmd->add_flag("--skip-nonfinite", o.skip_nonfinite,
+                "skip a step whose loss or gradient is nan or inf (counted) instead of stopping with an error");
   cmd->add_option("--log", o.log_path, "write a CSV of per-epoch metrics");
   cmd->add_option("--plot", o.plot_path, "draw the loss and accuracy curves to FILE.svg (or .png where built with Cairo)");
   cmd->add_option("--valid-frac", o.valid_fraction, "fraction of --train held out when there is no --valid")
       ->check(CLI::Range(0.0, 0.9))->capture_default_str();
   cmd->add_option("--tokenizer", o.tokenizer, "basic (lowercase, split punctuation) or whitespace")
       ->check(CLI::IsMember({"basic", "whitespace"}))->capture_default_str();
-  cmd->add_option("--max-len", o.max_len, "keep the first N tokens of each text (0: all)")
-      ->check(tg::at_least(0))->capture_default_str();
+  cmd->add_option("--max-len", o.max_len, "keep the first N words of each text (0: all); how many were cut is reported")
+      ->check(in_range(tg::limits::kMaxLen))->capture_default_str();
   cmd->add_option("--ngrams", o.ngrams, "also use word n-grams up to this length as tokens (fastText's -wordNgrams)")
       ->check(CLI::Range(1, 5))->capture_default_str();
   cmd->add_flag("--quiet", o.quiet, "no progress and no per-epoch lines: only warnings, errors and the result");

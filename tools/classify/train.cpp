@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -21,7 +22,10 @@
 #include "tools/classify/commands.hpp"
 #include "tools/classify/data.hpp"
 #include "tools/classify/metrics.hpp"
+#include "tools/common/finite.hpp"
+#include "tools/common/memory.hpp"
 #include "tools/common/progress.hpp"
+#include "tools/common/resume.hpp"
 #include "tools/common/train_log.hpp"
 
 namespace tg::classify {
@@ -59,10 +63,21 @@ TrainData prepare_data(const TrainOptions& options, const Preprocessing& preproc
   }
   WordCounts counts;
   std::vector<std::string> label_names;
+  Preprocessing words_only{preprocessing.tokenizer, 0, 1};
+  int64_t cut = 0, longest = 0;  // texts longer than --max-len words, and the longest one's length
   for (const Example& example : train) {
     counts.add(text_tokens(example.text, preprocessing));
     label_names.push_back(example.label);
+    if (preprocessing.max_len > 0) {
+      auto words = static_cast<int64_t>(text_tokens(example.text, words_only).size());
+      cut += words > preprocessing.max_len;
+      longest = std::max(longest, words);
+    }
   }
+  if (cut > 0)
+    data.summaries.push_back(fmt::format("--max-len {}: kept the first {} words of {} training text(s) (the "
+                                         "longest has {})",
+                                         preprocessing.max_len, preprocessing.max_len, cut, longest));
   data.vocab = Vocab::from_counts(counts, {.min_count = options.min_count});
   data.labels = LabelSet(label_names);
   if (data.labels.size() < 2)
@@ -97,8 +112,15 @@ struct EpochResult {
   double accuracy = 0;
 };
 
+// What to do with a step whose loss or gradient is not finite.
+struct NonfinitePolicy {
+  bool skip = false;       // --skip-nonfinite: skip it (and count it) instead of stopping
+  std::string kept;        // for the error: what is on disk, "the model of epoch 3 is kept in m.safetensors"
+  int64_t skipped = 0;
+};
+
 EpochResult train_epoch(TextClassifier& model, optim::Optimizer& optimizer, const std::vector<Batch>& batches,
-                        Progress& progress, int64_t& step) {
+                        Progress& progress, int64_t& step, NonfinitePolicy& nonfinite) {
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;
   for (const Batch& batch : batches) {
@@ -106,6 +128,17 @@ EpochResult train_epoch(TextClassifier& model, optim::Optimizer& optimizer, cons
     Tensor logits = model.forward(batch.tokens, batch.lengths);  // [B, outputs]
     Tensor loss = model.loss(logits, batch.labels);
     loss.backward();
+    // Checked before the update, so the parameters stay the last finite ones.
+    std::string bad = std::isfinite(loss.item()) ? first_nonfinite_gradient(model) : "";
+    if (!std::isfinite(loss.item()) || !bad.empty()) {
+      if (!nonfinite.skip)
+        fail_nonfinite(step + 1, bad.empty() ? fmt::format("the loss is {}", std::isnan(loss.item()) ? "nan" : fmt::format("{}", loss.item()))
+                                             : fmt::format("the gradient of {} is not finite", bad),
+                       nonfinite.kept);
+      ++nonfinite.skipped;
+      optimizer.zero_grad();
+      continue;
+    }
     optimizer.step();
     ++step;
 
@@ -116,6 +149,7 @@ EpochResult train_epoch(TextClassifier& model, optim::Optimizer& optimizer, cons
     seen += size;
     progress.step(size, {{"loss", loss_sum / seen}, {"acc", static_cast<double>(correct) / seen}});
   }
+  if (seen == 0) fail("every step of the epoch had a non-finite loss or gradient ({} skipped)", nonfinite.skipped);
   EpochResult result{loss_sum / seen, static_cast<double>(correct) / seen};
   progress.finish({{"loss", result.loss}, {"acc", result.accuracy}});
   return result;
@@ -142,9 +176,32 @@ ClassifierConfig make_config(const TrainOptions& options, const TrainData& data)
           .embedding_init = EmbeddingInit::fasttext};  // fastText's U(-1/dim, 1/dim): see classifier.hpp
 }
 
-double extra_number(const TrainState& state, const std::string& key, double fallback) {
-  auto it = state.extra.find(key);
-  return it == state.extra.end() ? fallback : std::stod(it->second);
+// The bytes a run needs, from the sizes alone, before the model is built (tools/common/memory.hpp).
+MemoryEstimate estimate_memory(const ClassifierConfig& config, const TrainOptions& options, const TrainData& data) {
+  double V = double(config.vocab_size), D = double(config.dim), H = double(config.hidden);
+  double C = double(config.num_classes), B = double(options.batch_size);
+  bool lstm = config.encoder == Encoder::lstm;
+  double sentence = lstm ? H : D;
+  double params = V * D + C * (sentence + 1) + (lstm ? 4 * H * (D + H + 2) : 0);
+  std::vector<double> lengths;
+  double tokens = 0;
+  for (const EncodedExample& e : data.train) {
+    lengths.push_back(double(e.ids.size()));
+    tokens += double(e.ids.size());
+  }
+  // The largest batch: the bag reads its tokens unpadded (at most the B longest texts); the LSTM pads each
+  // text to the longest (B times the longest).
+  auto top = lengths.begin() + std::min<ptrdiff_t>(std::ptrdiff_t(B), std::ptrdiff_t(lengths.size()));
+  std::partial_sort(lengths.begin(), top, lengths.end(), std::greater<>());
+  double longest = lengths.empty() ? 1 : std::max(lengths[0], 1.0);
+  double batch_positions = lstm ? B * longest : std::max(std::accumulate(lengths.begin(), top, 0.0), 1.0);
+  double per_position = 2 * D + (lstm ? 2 * (4 * H + 3 * H + D) : 0);  // embedding rows (+ LSTM gates, states)
+  MemoryEstimate need;
+  need.parameters = 4 * 2 * params;                                  // values and gradients, f32
+  need.optimizer = options.optimizer == "sgd" ? 0 : 4 * 2 * params;  // Adam's two moments
+  need.activations = 4 * batch_positions * per_position + 8 * B * longest;  // + the padded [B, T] ids
+  need.data = 8 * tokens;
+  return need;
 }
 
 }  // namespace
@@ -152,7 +209,10 @@ double extra_number(const TrainState& state, const std::string& key, double fall
 int run_train(const TrainOptions& options) {
   set_num_threads(options.threads);
   manual_seed(options.seed);
-  for (const std::string& path : {options.out_path, options.log_path, options.plot_path}) check_writable(path);
+  for (const std::string& path : {options.out_path, options.log_path, options.plot_path}) {
+    if (!path.empty()) remove_stale_temporaries(path);  // of saves killed before they could rename
+    check_writable(path);
+  }
   if (!options.plot_path.empty()) check_picture_path(options.plot_path);
   if (options.ngrams > 1 && options.encoder != "bag") fail("--ngrams {} needs --encoder bag", options.ngrams);
 
@@ -165,6 +225,7 @@ int run_train(const TrainOptions& options) {
     vectors = read_vectors(options.pretrained_path, {.expected_dim = options.dim_given ? options.dim : 0});
     config.dim = vectors.dim;
   }
+  check_fits_in_memory(estimate_memory(config, options, data));
   TextClassifier model(config, /*sparse_embedding=*/options.optimizer == "lazy-adam");
   std::vector<std::string> report = data.summaries, warnings;  // printed once nothing more can fail
   if (!options.pretrained_path.empty()) {
@@ -178,24 +239,36 @@ int run_train(const TrainOptions& options) {
   ModelInfo info{"classifier", model_config_json(config, preprocessing), data.vocab.to_lines(),
                  data.labels.to_lines()};
 
+  // What --resume keeps from the saved run (the model's shape, the data order) and what it takes from here.
+  RunSettings settings{.fixed = {{"seed", std::to_string(options.seed)},
+                                 {"batch", std::to_string(options.batch_size)},
+                                 {"optimizer", options.optimizer},
+                                 {"valid-frac", setting_text(options.valid_fraction)}},
+                       .changeable = {{"lr", setting_text(lr)},
+                                      {"epochs", std::to_string(options.epochs)},
+                                      {"threads", std::to_string(options.threads)}}};
   TrainState state;
   double best_accuracy = -1, seconds_before = 0;
   int64_t kept_epoch = 0;  // the epoch of the saved model (marked on the plot)
   std::string state_file = state_path(options.out_path);
+  bool save_state = options.save_state || options.resume;
+  if (save_state) {
+    remove_stale_temporaries(state_file);
+    check_writable(state_file);
+  }
+  std::string resume_banner;
   if (options.resume) {
-    if (!std::filesystem::exists(state_file))
-      fail("--resume: no training state '{}' (each epoch of a run with --out {} writes it)", state_file,
-           options.out_path);
-    state = load_train_state(state_file, model, *optimizer, info);
-    default_generator().set_state(state.rng);
-    best_accuracy = extra_number(state, "best_valid_acc", -1);
-    kept_epoch = static_cast<int64_t>(extra_number(state, "kept_epoch", 0));
-    seconds_before = extra_number(state, "seconds", 0);
-    if (!options.quiet) fmt::print(stderr, "resuming {} after epoch {} (step {})\n", state_file, state.epoch, state.step);
+    Resumed resumed = resume_training(state_file, model, *optimizer, info, settings, lr);
+    state = std::move(resumed.state);
+    resume_banner = std::move(resumed.banner);
+    best_accuracy = extra_number(state, "best_valid_acc", -1, state_file);
+    kept_epoch = static_cast<int64_t>(extra_number(state, "kept_epoch", 0, state_file));
+    seconds_before = extra_number(state, "seconds", 0, state_file);
   }
   TrainLog log = options.resume ? TrainLog::resume(options.log_path, kLogColumns, static_cast<double>(state.epoch))
                                 : TrainLog(options.log_path, kLogColumns);
 
+  if (!resume_banner.empty()) report.push_back(resume_banner);
   for (const std::string& line : report)
     if (!options.quiet) fmt::print(stderr, "{}\n", line);
   for (const std::string& line : warnings) fmt::print(stderr, "{}\n", line);
@@ -204,12 +277,15 @@ int run_train(const TrainOptions& options) {
              data.train.size(), data.valid.size(), data.vocab.size(), data.labels.size(), options.encoder,
              model.num_parameters(/*trainable_only=*/true), options.optimizer, lr);
 
+  NonfinitePolicy nonfinite{.skip = options.skip_nonfinite,
+                            .kept = fmt::format("{} keeps the best epoch so far", options.out_path)};
+  if (state.epoch == 0) nonfinite.kept = fmt::format("nothing was saved ({} is not written)", options.out_path);
   auto start = std::chrono::steady_clock::now();
   for (int64_t epoch = state.epoch + 1; epoch <= options.epochs; ++epoch) {
     std::vector<Batch> batches = shuffled_batches(data.train, options.batch_size, default_generator());
     Progress progress(fmt::format("epoch {}/{}", epoch, options.epochs), static_cast<int64_t>(batches.size()),
                       {.unit = "ex", .quiet = options.quiet});
-    EpochResult train = train_epoch(model, *optimizer, batches, progress, state.step);
+    EpochResult train = train_epoch(model, *optimizer, batches, progress, state.step, nonfinite);
     double valid_loss = 0;
     Confusion valid = evaluate(model, data.valid, 256, &valid_loss);
     double seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -222,6 +298,7 @@ int run_train(const TrainOptions& options) {
       best_accuracy = data.valid.empty() ? best_accuracy : valid.accuracy();
       kept_epoch = epoch;
       save_model(options.out_path, model, info);
+      nonfinite.kept = fmt::format("{} keeps epoch {}", options.out_path, epoch);
     }
     std::string valid_text = data.valid.empty() ? "no validation data"
                                                 : fmt::format("valid acc {:.4f} f1 {:.4f}", valid.accuracy(), valid.macro_f1());
@@ -237,8 +314,11 @@ int run_train(const TrainOptions& options) {
     state.rng = default_generator().state();
     state.extra = {{"best_valid_acc", fmt::format("{}", best_accuracy)}, {"seconds", fmt::format("{}", seconds)},
                    {"kept_epoch", fmt::format("{}", kept_epoch)}};
-    save_train_state(state_file, model, *optimizer, info, state);
+    store_settings(settings, state);
+    if (save_state) save_train_state(state_file, model, *optimizer, info, state);
   }
+  if (nonfinite.skipped > 0)
+    fmt::print(stderr, "--skip-nonfinite: skipped {} step(s) with a non-finite loss or gradient\n", nonfinite.skipped);
   if (data.valid.empty()) fmt::print(stderr, "no validation data: saved the last epoch to {}\n", options.out_path);
   else fmt::print(stderr, "best valid accuracy {:.4f}, saved in {}\n", best_accuracy, options.out_path);
   return 0;
