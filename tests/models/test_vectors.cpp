@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "models/checkpoint.hpp"
+#include "models/classifier.hpp"
 #include "models/vectors.hpp"
 #include "nn/embedding.hpp"
 #include "tests/scratch.hpp"
@@ -338,11 +339,11 @@ TEST_CASE("a checkpoint's embedding and vocab are a vector set") {
   };
   Tiny tiny;
   const std::string path = dir.file("m.safetensors");
-  tg::save_model(path, tiny, {.kind = "classifier", .config = nlohmann::json::object(),
-                              .vocab = {"<pad>", "<unk>", "good", "bad"}});
+  const nlohmann::json config = tg::ClassifierConfig{.vocab_size = 4, .dim = 2}.to_json();
+  tg::save_model(path, tiny, {.kind = "classifier", .config = config, .vocab = {"<pad>", "<unk>", "good", "bad"}, .labels = {}});
   tg::WordVectors v = tg::read_checkpoint_vectors(path);
   CHECK(v.words == std::vector<std::string>{"<pad>", "<unk>", "good", "bad"});
   CHECK(row_of(v, "bad") == std::vector<float>{5, 6});
-  tg::save_model(path, tiny, {.kind = "classifier", .config = nlohmann::json::object(), .vocab = {"<pad>", "<unk>"}});
+  tg::save_model(path, tiny, {.kind = "classifier", .config = config, .vocab = {"<pad>", "<unk>"}, .labels = {}});
   CHECK(contains(error_of([&] { tg::read_checkpoint_vectors(path); }), "the vocab has 2 tokens, embedding.weight has 4 rows"));
 }

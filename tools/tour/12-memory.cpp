@@ -46,7 +46,7 @@ int main() {
         fmt::print("{:>8}  {:<5} {:>7.2f} MB {:>7.2f} MB\n", vocab, dtype, cost.computed_mb, cost.measured_mb);
         if (vocab == 100000) at_100k[dtype] = cost;
       }
-    for (const std::string& dtype : {"fp16", "bf16", "int8"})
+    for (const std::string dtype : {"fp16", "bf16", "int8"})
       fmt::print("{} / fp32 at V = 100000: computed {:.3f}, measured {:.3f}\n", dtype,
                  at_100k[dtype].computed_mb / at_100k["fp32"].computed_mb,
                  at_100k[dtype].measured_mb / at_100k["fp32"].measured_mb);
@@ -55,7 +55,7 @@ int main() {
     tg::nn::Embedding exact(1000, 300);
     tg::Tensor ids = tg::randint(1000, {64});
     const tg::Tensor want = exact.forward(ids);
-    for (const std::string& dtype : {"fp16", "bf16", "int8"}) {
+    for (const std::string dtype : {"fp16", "bf16", "int8"}) {
       auto reduced = tg::nn::Embedding::from_pretrained(exact.weight.detach().clone(), /*freeze=*/true);
       if (dtype == "fp16") reduced.half();
       if (dtype == "bf16") reduced.bfloat16();
