@@ -121,8 +121,8 @@ void Progress::redraw(const Metrics& metrics) {
   line_open_ = true;
 }
 
-void Progress::step(int64_t items, const Metrics& metrics) {
-  ++steps_done_;
+void Progress::step(int64_t items, const Metrics& metrics, int64_t steps) {
+  steps_done_ += steps;
   items_done_ += items;
   if (options_.quiet) return;
   auto now = std::chrono::steady_clock::now();

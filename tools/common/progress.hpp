@@ -62,8 +62,9 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
-  // One step done, `items` processed in it (examples, tokens).
-  void step(int64_t items, const Metrics& metrics = {});
+  // One step done (or `steps` of them at once), `items` processed in it (examples, tokens). A job
+  // counted in items rather than steps (skip-gram's words) passes the same number for both.
+  void step(int64_t items, const Metrics& metrics = {}, int64_t steps = 1);
   // Done: the terminal line is redrawn at its final state and ended with a newline; piped, nothing.
   void finish(const Metrics& metrics = {});
 

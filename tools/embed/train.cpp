@@ -42,7 +42,7 @@ int run_train(const TrainOptions& o) {
   Progress progress("train", total, {.unit = "words", .quiet = o.quiet || !is_terminal(stderr)});
   int64_t shown = 0;
   SkipGramModel model = train_skipgram(corpus, config, [&](const SkipGramProgress& p) {
-    progress.step(p.words_done - shown, {{"loss", p.loss}, {"lr", p.lr}});
+    progress.step(p.words_done - shown, {{"loss", p.loss}, {"lr", p.lr}}, p.words_done - shown);  // a step is a word
     shown = p.words_done;
   });
   progress.finish({{"loss", model.loss}, {"lr", 0.0}});
