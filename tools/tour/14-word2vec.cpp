@@ -39,7 +39,7 @@ std::vector<std::string> make_text() {
 
 void print_neighbors(const tg::SimilarityIndex& index, const std::string& word, int64_t k) {
   std::string line = fmt::format("  {:<8}->", word);
-  for (const auto& n : index.neighbors(word, k)) line += fmt::format(" {} ({:.2f})", n.word, n.similarity);
+  for (const auto& n : index.neighbors(word, k)) line += fmt::format(" {} ({:.3f})", n.word, n.similarity);
   fmt::print("{}\n", line);
 }
 
@@ -58,7 +58,12 @@ int main(int argc, char** argv) {
     tg::SimilarityIndex index(model.vectors);
     fmt::print("nearest neighbours (cosine similarity):\n");
     for (const char* word : {"cat", "bread", "car", "street"}) print_neighbors(index, word, 3);
+    const float* cat = model.vectors.find("cat");
+    fmt::print("  and across groups: cat ~ bread {:.3f}, cat ~ car {:.3f}\n",
+               tg::cosine_similarity(cat, model.vectors.find("bread"), model.vectors.dim),
+               tg::cosine_similarity(cat, model.vectors.find("car"), model.vectors.dim));
     fmt::print("animals are nearest animals, food food, vehicles vehicles: only the words around them taught it that\n");
+    fmt::print("(in this made-up text the words of a group share every context, so their vectors almost coincide)\n");
 
     if (argc > 1) {
       tg::WordVectors glove = tg::read_vectors(argv[1]);
