@@ -33,8 +33,8 @@ int run_train(const TrainOptions& o) {
   SkipGramCorpus corpus = read_skipgram_corpus(o.text_path, {.min_count = o.min_count});
   const SkipGramConfig& config = o.config;
   if (!o.quiet)
-    fmt::print(stderr, "read {} tokens: {} words kept (min-count {}), {} sentences; dim {}, window {}, negative {}, "
-               "epochs {}, lr {:g}, sample {:g}, {} thread{}\n", corpus.tokens_read, corpus.vocab_size(), o.min_count,
+    fmt::print(stderr, "read {} tokens: {} words kept (min-count {}), {} sentences\nskip-gram: dim {}, window {}, "
+               "negative {}, epochs {}, lr {:g}, sample {:g}, {} thread{}\n", corpus.tokens_read, corpus.vocab_size(), o.min_count,
                corpus.sentence_end.size(), config.dim, config.window, config.negative, config.epochs, config.lr,
                config.sample, config.threads, config.threads == 1 ? "" : "s");
   // The bar on a terminal only: piped (a log, a test), the run is quiet until its summary line.
