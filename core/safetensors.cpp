@@ -241,6 +241,8 @@ nlohmann::json parse_header(const std::string& path, const std::string& text) {
     header = nlohmann::json::parse(text, check_names);
   } catch (const nlohmann::json::parse_error& e) {
     fail("{}: the header is not valid JSON (error at byte {} of {})", path, e.byte, text.size());
+  } catch (const nlohmann::json::out_of_range&) {  // a number too large for a double: 1e999
+    fail("{}: the header holds a number out of range, expected tensor offsets and shapes", path);
   }
   if (!header.is_object()) fail("{}: the header is {}, expected a JSON object", path, header.type_name());
   if (!duplicate.empty()) fail("{}: tensor {:?} appears twice in the header", path, duplicate);

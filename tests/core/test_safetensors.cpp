@@ -211,6 +211,10 @@ TEST_CASE("a corrupt safetensors file gives a one-line error naming the file and
     CHECK(error_for_bytes(bytes).find("header length is 4104 bytes") != std::string::npos);
   }
   SUBCASE("bad JSON") { CHECK(error_for(R"({"w": {"dtype": )", "").find("not valid JSON") != std::string::npos); }
+  SUBCASE("a number no double holds (found by fuzz_safetensors)") {
+    CHECK(error_for(R"({"w":{"dtype":"F32","shape":[11e1111111],"data_offsets":[0,24]}})", six_floats)
+              .find("number out of range") != std::string::npos);
+  }
   SUBCASE("header is not an object") {
     CHECK(error_for("[1, 2]", "").find("expected a JSON object") != std::string::npos);
   }
