@@ -8,6 +8,14 @@
 
 namespace tg {
 
+std::vector<Point> points_of(const Tensor& xy) {
+  if (xy.dim() != 2 || xy.size(1) != 2) fail("points_of: expected an [N, 2] tensor, found {}", xy.shape());
+  const std::vector<float> v = xy.to_vector();
+  std::vector<Point> points;
+  for (size_t i = 0; i + 1 < v.size(); i += 2) points.push_back({v[i], v[i + 1]});
+  return points;
+}
+
 namespace {
 
 constexpr double kLeft = 60, kRight = 24, kTop = 48, kBottom = 56;

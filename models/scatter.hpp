@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/tensor.hpp"
 #include "models/canvas.hpp"
 
 namespace tg {
@@ -21,6 +22,9 @@ struct ScatterOptions {
   double width = 720;
   double height = 560;
 };
+
+// The rows of xy [N, 2] (a PCA or t-SNE result) as N points; tg::Error for any other shape.
+std::vector<Point> points_of(const Tensor& xy);
 
 // points[i] is labelled labels[i] (same length, else tg::Error). Non-finite points are an error too.
 Canvas draw_scatter(const std::vector<Point>& points, const std::vector<std::string>& labels,

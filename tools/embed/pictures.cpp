@@ -139,10 +139,7 @@ int run_plot(const PlotCommand& o) {
     fmt::print("t-SNE: perplexity {:.3g}, {} distance, seed {}: KL divergence {:.4f}\n", t.perplexity, o.metric,
                o.seed, t.kl_divergence);
   }
-  std::vector<float> v = xy.to_vector();
-  std::vector<Point> points;
-  for (int64_t i = 0; i < n; ++i) points.push_back({v[i * 2], v[i * 2 + 1]});
-  draw_scatter(points, labels, style).save(o.out);
+  draw_scatter(points_of(xy), labels, style).save(o.out);
   fmt::print("wrote {}: {} labelled words\n", o.out, n);
   return 0;
 }

@@ -65,14 +65,6 @@ Words glove_words(const std::string& path) {
   return w;
 }
 
-// The rows of a [N, 2] tensor as points.
-std::vector<tg::Point> as_points(const tg::Tensor& xy) {
-  std::vector<float> v = xy.to_vector();
-  std::vector<tg::Point> points;
-  for (size_t i = 0; i + 1 < v.size(); i += 2) points.push_back({v[i], v[i + 1]});
-  return points;
-}
-
 void save(const tg::Canvas& picture, const std::string& name) {
   for (std::string extension : {".svg", ".png"}) {
     if (extension == ".png" && !tg::png_supported()) continue;
@@ -95,7 +87,7 @@ int main(int argc, char** argv) {
     tg::PCAResult p = tg::pca(w.vectors, 2);
     std::vector<float> ratio = p.explained_variance_ratio.to_vector();
     fmt::print("PCA: the first two components keep {:.1f}% + {:.1f}% of the variance\n", 100 * ratio[0], 100 * ratio[1]);
-    std::vector<tg::Point> pca_points = as_points(p.projected);
+    std::vector<tg::Point> pca_points = tg::points_of(p.projected);
     for (size_t i = 0; i < w.words.size(); ++i)
       fmt::print("  {:<10} ({:7.3f}, {:7.3f})\n", w.words[i], pca_points[i].x, pca_points[i].y);
     save(tg::draw_scatter(pca_points, w.words,
@@ -109,7 +101,7 @@ int main(int argc, char** argv) {
     tg::TSNEResult t = tg::tsne(w.vectors, {.metric = tg::TSNEMetric::cosine, .seed = 0});
     if (!t.note.empty()) fmt::print("t-SNE: {}\n", t.note);
     fmt::print("t-SNE (seed 0, perplexity {:.3g}, cosine): KL divergence {:.4f}\n", t.perplexity, t.kl_divergence);
-    std::vector<tg::Point> tsne_points = as_points(t.embedding);
+    std::vector<tg::Point> tsne_points = tg::points_of(t.embedding);
     for (size_t i = 0; i < w.words.size(); ++i)
       fmt::print("  {:<10} ({:8.2f}, {:8.2f})\n", w.words[i], tsne_points[i].x, tsne_points[i].y);
     save(tg::draw_scatter(tsne_points, w.words,
