@@ -2,11 +2,13 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "core/safetensors.hpp"
+#include "core/tape.hpp"
 #include "nn/embedding.hpp"
 #include "models/limits.hpp"
 
@@ -94,6 +96,22 @@ std::string config_difference(const nlohmann::json& there, const nlohmann::json&
 }
 
 // Throws on the first tensor that does not fit the model's parameters; see load_parameters.
+// The first nan or inf of a parameter (float16 and bfloat16 ones widened first), or nothing: integer
+// tensors (an int8 table) hold none. One check for loading and for saving.
+struct NonFinite {
+  int64_t index;
+  float value;
+};
+std::optional<NonFinite> first_nonfinite(const Tensor& t) {
+  if (!is_floating(t.dtype())) return std::nullopt;
+  NoGradGuard no_grad;  // a look at the values, not an op of the model
+  const Tensor as_f32 = t.dtype() == DType::f32 ? t : t.to(DType::f32);
+  const float* p = as_f32.f32();
+  for (int64_t i = 0, n = t.numel(); i < n; ++i)
+    if (!std::isfinite(p[i])) return NonFinite{i, p[i]};
+  return std::nullopt;
+}
+
 void check_parameters(const nn::Module& model, const std::map<std::string, Tensor>& tensors,
                       std::string_view source) {
   std::set<std::string> expected;
@@ -107,14 +125,9 @@ void check_parameters(const nn::Module& model, const std::map<std::string, Tenso
            dtype_name(param.dtype()));
     if (!(value.shape() == param.shape()))
       fail("{}: tensor '{}' has shape {}, the model expects {}", source, name, value.shape(), param.shape());
-    if (is_floating(value.dtype())) {  // int8 tables cannot hold a non-finite value
-      const Tensor as_f32 = value.dtype() == DType::f32 ? value : value.to(DType::f32);
-      const float* p = as_f32.f32();
-      for (int64_t i = 0, n = value.numel(); i < n; ++i)
-        if (!std::isfinite(p[i]))
-          fail("{}: tensor '{}' holds {} at {}, expected finite parameters", source, name, p[i],
-               position_of(i, value.shape()));
-    }
+    if (auto bad = first_nonfinite(value))
+      fail("{}: tensor '{}' holds {} at {}, expected finite parameters", source, name, bad->value,
+           position_of(bad->index, value.shape()));
   }
   for (const auto& [name, value] : tensors)
     if (!expected.count(name)) fail("{}: unexpected tensor '{}' (the model has no such parameter)", source, name);
@@ -177,13 +190,10 @@ void validate_config(const std::string& path, const std::string& kind, const nlo
 
 void save_model(const std::string& path, const nn::Module& model, const ModelInfo& info) {
   // A model with nan or inf weights would load and predict nan: refuse to write it (the old file stays).
-  for (const auto& [name, param] : model.named_parameters()) {
-    const float* p = param.f32();
-    for (int64_t i = 0, n = param.numel(); i < n; ++i)
-      if (!std::isfinite(p[i]))
-        fail("{}: not saved: parameter '{}' holds {} at {} (training diverged)", path, name, p[i],
-             position_of(i, param.shape()));
-  }
+  for (const auto& [name, param] : model.named_parameters())
+    if (auto bad = first_nonfinite(param))
+      fail("{}: not saved: parameter '{}' holds {} at {} (training diverged)", path, name, bad->value,
+           position_of(bad->index, param.shape()));
   Metadata metadata = {
       {"format", kCheckpointFormat},
       {"tapegrad.version", kCheckpointVersion},

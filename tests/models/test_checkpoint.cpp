@@ -78,6 +78,27 @@ TEST_CASE("checkpoint: a saved model loads back bit-identical and gives the same
   }
 }
 
+TEST_CASE("checkpoint: a model with a float16 embedding saves, and a nan in it is still refused") {
+  TempDir dir;
+  manual_seed(21);
+  ClassifierConfig config = small_config();
+  TextClassifier model(config);
+  model.embedding.half();
+  save_model(dir.file("m.safetensors"), model, info_for(config));  // the table is checked in float32
+  ModelFile file = read_model_file(dir.file("m.safetensors"), "classifier");
+  CHECK(file.tensors.at("embedding.weight").dtype() == DType::f16);
+
+  model.embedding.weight.f16()[3] = 0x7e00;  // a float16 nan
+  std::string message;
+  try {
+    save_model(dir.file("nan.safetensors"), model, info_for(config));
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK(message.find("parameter 'embedding.weight' holds nan") != std::string::npos);
+  CHECK(!fs::exists(dir.file("nan.safetensors")));
+}
+
 TEST_CASE("checkpoint: the model file holds only the parameters, under state_dict names, and tapegrad metadata") {
   TempDir dir;
   TextClassifier model(small_config(Encoder::lstm));
