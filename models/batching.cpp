@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 
-namespace tg {
+namespace tg::models {
 
 std::vector<EncodedExample> encode_examples(const std::vector<Example>& examples, const Vocab& vocab,
                                             const LabelSet& labels, const Preprocessing& preprocessing,
@@ -146,4 +146,4 @@ std::vector<LmBatch> sequential_windows(std::span<const int64_t> stream, int64_t
   return batches;
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -2,10 +2,10 @@
 // From examples to tensors: encoding, a seeded train/valid split, padded batches for the
 // classifier and random windows for the char language model.
 //
-//   auto encoded = tg::encode_examples(train, vocab, labels, {.tokenizer = tg::Tokenizer::basic}, "train.txt");
+//   auto encoded = tg::models::encode_examples(train, vocab, labels, {.tokenizer = tg::models::Tokenizer::basic}, "train.txt");
 //   tg::Generator gen(seed);
 //   for (int epoch = 0; epoch < epochs; ++epoch)
-//     for (const tg::Batch& batch : tg::shuffled_batches(encoded, 32, gen)) { ... }
+//     for (const tg::models::Batch& batch : tg::models::shuffled_batches(encoded, 32, gen)) { ... }
 //
 // Everything random takes a tg::Generator (or a seed), so the same seed gives the same batches.
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include "models/preprocess.hpp"
 #include "models/vocab.hpp"
 
-namespace tg {
+namespace tg::models {
 
 struct EncodedExample {
   std::vector<int64_t> ids;  // token ids; may be empty (an example with no text)
@@ -78,4 +78,4 @@ LmBatch random_windows(std::span<const int64_t> stream, int64_t batch_size, int6
 // loss that is the same on every call.
 std::vector<LmBatch> sequential_windows(std::span<const int64_t> stream, int64_t batch_size, int64_t seq_len);
 
-}  // namespace tg
+}  // namespace tg::models

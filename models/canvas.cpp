@@ -10,7 +10,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
-namespace tg {
+namespace tg::models {
 
 std::string Color::hex() const { return fmt::format("#{:02x}{:02x}{:02x}", r, g, b); }
 
@@ -212,4 +212,4 @@ std::vector<double> nice_ticks(double lo, double hi, int target, double min_step
 
 std::string tick_label(double value) { return fmt::format("{:g}", std::abs(value) < 1e-12 ? 0.0 : value); }
 
-}  // namespace tg
+}  // namespace tg::models

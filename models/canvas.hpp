@@ -6,9 +6,9 @@
 // it), and PNG through Cairo (built when Meson finds cairo; canvas_png.cpp). save() picks the backend from
 // the file's extension and writes the file atomically, so a failure never leaves half a picture.
 //
-//   tg::Canvas canvas(640, 480);
-//   canvas.rect({10, 10, 100, 50}, {.fill = tg::Color{68, 1, 84}});
-//   canvas.text(60, 80, "a label", {.size = 14, .anchor = tg::Anchor::middle});
+//   tg::models::Canvas canvas(640, 480);
+//   canvas.rect({10, 10, 100, 50}, {.fill = tg::models::Color{68, 1, 84}});
+//   canvas.text(60, 80, "a label", {.size = 14, .anchor = tg::models::Anchor::middle});
 //   canvas.save("picture.svg");   // or "picture.png" where Cairo is built (tg::Error otherwise)
 #include <cstdint>
 #include <optional>
@@ -16,7 +16,7 @@
 #include <variant>
 #include <vector>
 
-namespace tg {
+namespace tg::models {
 
 struct Color {
   uint8_t r = 0, g = 0, b = 0;
@@ -122,4 +122,4 @@ std::vector<double> nice_ticks(double lo, double hi, int target = 5, double min_
 // A tick's label: "0.5", "1e+03", never "-0".
 std::string tick_label(double value);
 
-}  // namespace tg
+}  // namespace tg::models

@@ -1,4 +1,4 @@
-// The PNG backend of tg::Canvas: the same shapes drawn with Cairo (built when Meson finds cairo, which
+// The PNG backend of tg::models::Canvas: the same shapes drawn with Cairo (built when Meson finds cairo, which
 // defines TG_HAVE_CAIRO). Without Cairo, to_png() says so instead.
 #include <cmath>
 #include <numbers>
@@ -10,7 +10,7 @@
 #include <cairo.h>
 #endif
 
-namespace tg {
+namespace tg::models {
 
 #if TG_HAVE_CAIRO
 
@@ -117,4 +117,4 @@ std::string Canvas::to_png() const {
 
 #endif
 
-}  // namespace tg
+}  // namespace tg::models

@@ -10,7 +10,7 @@
 #include "models/tokenize.hpp"
 #include "nn/losses.hpp"
 
-namespace tg {
+namespace tg::models {
 
 // ---- vocabulary ----
 
@@ -252,4 +252,4 @@ double evaluate_loss(CharLM& model, std::span<const int64_t> stream, int64_t seq
 
 double nats_to_bits(double nats) { return nats / std::log(2.0); }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -31,7 +31,7 @@
 #include "nn/lstm.hpp"
 #include "nn/module.hpp"
 
-namespace tg {
+namespace tg::models {
 
 // The characters (UTF-8 code points, as tokenize_chars splits them) of the training text, sorted by
 // code point. Id 0 is reserved for a character the text did not contain ("<unk>"): a prompt may hold
@@ -127,4 +127,4 @@ double evaluate_loss(CharLM& model, std::span<const int64_t> stream, int64_t seq
 // nats -> bits: loss / ln 2.
 double nats_to_bits(double nats);
 
-}  // namespace tg
+}  // namespace tg::models

@@ -12,7 +12,7 @@
 #include "nn/embedding.hpp"
 #include "models/limits.hpp"
 
-namespace tg {
+namespace tg::models {
 
 namespace {
 
@@ -300,4 +300,4 @@ TrainState load_train_state(const std::string& path, nn::Module& model, optim::O
   return state;
 }
 
-}  // namespace tg
+}  // namespace tg::models

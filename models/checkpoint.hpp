@@ -8,13 +8,13 @@
 //   "config": the model config as JSON, "vocab": JSON list of tokens (charlm: the characters),
 //   "labels": JSON list of label names (classifier only).
 //
-//   tg::ModelInfo info{.kind = "classifier", .config = config_json, .vocab = vocab.to_lines(),
+//   tg::models::ModelInfo info{.kind = "classifier", .config = config_json, .vocab = vocab.to_lines(),
 //                      .labels = labels.to_lines()};
-//   tg::save_model("model.safetensors", model, info);
+//   tg::models::save_model("model.safetensors", model, info);
 //
-//   tg::ModelFile file = tg::read_model_file("model.safetensors", "classifier");
+//   tg::models::ModelFile file = tg::models::read_model_file("model.safetensors", "classifier");
 //   TextClassifier model(ClassifierConfig::from_json(file.info.config));   // build from the config
-//   tg::load_parameters(model, file);                                      // then fill it
+//   tg::models::load_parameters(model, file);                                      // then fill it
 //
 // The training state, "<model>.state.safetensors" (see state_path), holds what an uninterrupted run
 // would still have in memory after an epoch: the model's CURRENT parameters (the model file may keep
@@ -39,7 +39,7 @@
 #include "nn/module.hpp"
 #include "optim/optimizer.hpp"
 
-namespace tg {
+namespace tg::models {
 
 inline constexpr const char* kCheckpointFormat = "tapegrad";
 inline constexpr const char* kCheckpointVersion = "0.1.0";
@@ -107,4 +107,4 @@ void save_train_state(const std::string& path, const nn::Module& model, const op
 TrainState load_train_state(const std::string& path, nn::Module& model, optim::Optimizer& optimizer,
                             const ModelInfo& info);
 
-}  // namespace tg
+}  // namespace tg::models

@@ -11,7 +11,7 @@
 #include "nn/losses.hpp"
 #include "nn/pooling.hpp"
 
-namespace tg {
+namespace tg::models {
 
 const char* encoder_name(Encoder encoder) { return encoder == Encoder::bag ? "bag" : "lstm"; }
 
@@ -181,4 +181,4 @@ Coverage TextClassifier::init_pretrained(const std::vector<std::string>& vocab, 
   return coverage;
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -32,7 +32,7 @@
 #include "nn/lstm.hpp"
 #include "nn/module.hpp"
 
-namespace tg {
+namespace tg::models {
 
 enum class Encoder { bag, lstm };
 const char* encoder_name(Encoder encoder);       // "bag" | "lstm"
@@ -102,4 +102,4 @@ class TextClassifier : public nn::Module {
   nn::Linear fc;
 };
 
-}  // namespace tg
+}  // namespace tg::models

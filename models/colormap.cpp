@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace tg {
+namespace tg::models {
 
 namespace {
 
@@ -63,4 +63,4 @@ Color viridis(double t) {
   return {kViridis[i][0], kViridis[i][1], kViridis[i][2]};
 }
 
-}  // namespace tg
+}  // namespace tg::models

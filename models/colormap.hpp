@@ -1,12 +1,12 @@
 #pragma once
 // Colour maps for pictures: a value in [0, 1] -> a colour.
-//   tg::Color c = tg::viridis(0.5);   // #21918c, the middle of viridis
+//   tg::models::Color c = tg::models::viridis(0.5);   // #21918c, the middle of viridis
 // viridis is matplotlib's default map: perceptually uniform, readable in grey and by colour-blind readers.
 #include "models/canvas.hpp"
 
-namespace tg {
+namespace tg::models {
 
 // t in [0, 1] (clamped; NaN counts as 0) -> the nearest of viridis' 256 entries.
 Color viridis(double t);
 
-}  // namespace tg
+}  // namespace tg::models

@@ -12,7 +12,7 @@
 #include "core/error.hpp"
 #include "models/tokenize.hpp"
 
-namespace tg {
+namespace tg::models {
 
 namespace fs = std::filesystem;
 
@@ -568,4 +568,4 @@ Dataset read_dataset(const std::string& path, std::optional<Format> format, cons
   return dataset;
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -7,7 +7,7 @@
 //   trec        NUM:dist How far is it ?            (label NUM, or NUM:dist with trec_fine)
 //   csv         "3","Title","Description"           (RFC 4180; label = first column)
 //
-//   auto examples = tg::read_examples("data/train.tsv");   // format detected from the content
+//   auto examples = tg::models::read_examples("data/train.tsv");   // format detected from the content
 //
 // Every line is decoded to UTF-8: a line that is valid UTF-8 stays as it is, any other line is
 // read as Windows-1252 (the encoding of rt-polarity), so the texts handed on are always UTF-8.
@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tg {
+namespace tg::models {
 
 struct Example {
   std::string text;   // UTF-8, not tokenized
@@ -94,4 +94,4 @@ std::string to_utf8(std::string_view line);
 // Throws "cannot open 'x.txt': No such file or directory".
 std::vector<std::string> read_utf8_lines(const std::string& path);
 
-}  // namespace tg
+}  // namespace tg::models

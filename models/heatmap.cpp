@@ -7,7 +7,7 @@
 #include "core/error.hpp"
 #include "models/colormap.hpp"
 
-namespace tg {
+namespace tg::models {
 
 namespace {
 
@@ -79,4 +79,4 @@ Canvas draw_heatmap(const Tensor& table, const HeatmapOptions& options) {
   return canvas;
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -2,14 +2,14 @@
 // A table of numbers as a picture: one cell per value, coloured with viridis, a colour bar with its values
 // beside it, the columns as the x axis and the rows as the y axis (row 0 at the top, as the table reads).
 //
-//   tg::Canvas picture = tg::draw_heatmap(tg::narrow(embedding.weight, 0, 0, 100), {.title = "Embedding(1000, 50)"});
+//   tg::models::Canvas picture = tg::models::draw_heatmap(tg::narrow(embedding.weight, 0, 0, 100), {.title = "Embedding(1000, 50)"});
 //   picture.save("init.svg");
 #include <string>
 
 #include "core/tensor.hpp"
 #include "models/canvas.hpp"
 
-namespace tg {
+namespace tg::models {
 
 struct HeatmapOptions {
   std::string title{};
@@ -23,4 +23,4 @@ struct HeatmapOptions {
 // table: a 2-D [R, C] tensor (R, C >= 1; tg::Error otherwise). Non-finite values are drawn grey.
 Canvas draw_heatmap(const Tensor& table, const HeatmapOptions& options = {});
 
-}  // namespace tg
+}  // namespace tg::models

@@ -14,7 +14,7 @@
 
 #include "core/error.hpp"
 
-namespace tg::limits {
+namespace tg::models::limits {
 
 struct Range {
   const char* name;
@@ -56,4 +56,4 @@ inline int64_t config_integer(const nlohmann::json& config, const Range& range, 
   return n;
 }
 
-}  // namespace tg::limits
+}  // namespace tg::models::limits

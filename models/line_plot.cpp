@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-namespace tg {
+namespace tg::models {
 
 namespace {
 
@@ -153,4 +153,4 @@ void save_line_plot(const std::string& path, const std::vector<PlotSeries>& seri
   draw_line_plot(series, options).save(path);
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -1,12 +1,12 @@
 #pragma once
-// A line chart (a training run's curves) on a tg::Canvas: axes with ticks, one polyline with dots per
+// A line chart (a training run's curves) on a tg::models::Canvas: axes with ticks, one polyline with dots per
 // series, a legend on its own band above the curves (so it never covers them), optionally a marked x
 // (the epoch whose model was kept). Two y axes: series on the left axis (e.g. loss) and on the right one
 // (e.g. accuracy), which have different scales.
 //
-//   tg::PlotSeries loss{"train loss", epochs, losses};
-//   tg::PlotSeries acc{"valid accuracy", epochs, accs, tg::Axis::right};
-//   tg::save_line_plot("curve.svg", {loss, acc}, {.title = "curve.svg", .x_label = "epoch",
+//   tg::models::PlotSeries loss{"train loss", epochs, losses};
+//   tg::models::PlotSeries acc{"valid accuracy", epochs, accs, tg::models::Axis::right};
+//   tg::models::save_line_plot("curve.svg", {loss, acc}, {.title = "curve.svg", .x_label = "epoch",
 //                      .y_label = "loss", .y2_label = "accuracy", .integer_x = true, .marked_x = 3});
 #include <optional>
 #include <string>
@@ -14,7 +14,7 @@
 
 #include "models/canvas.hpp"
 
-namespace tg {
+namespace tg::models {
 
 enum class Axis { left, right };
 
@@ -43,4 +43,4 @@ Canvas draw_line_plot(const std::vector<PlotSeries>& series, const PlotOptions& 
 // draw_line_plot(...).save(path): .svg, or .png where Cairo is built; atomic; tg::Error if it cannot.
 void save_line_plot(const std::string& path, const std::vector<PlotSeries>& series, const PlotOptions& options = {});
 
-}  // namespace tg
+}  // namespace tg::models

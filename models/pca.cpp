@@ -17,7 +17,7 @@ extern "C" void dsyevr_(const char* jobz, const char* range, const char* uplo, c
                         double* work, const int* lwork, int* iwork, const int* liwork, int* info, size_t, size_t,
                         size_t);
 
-namespace tg {
+namespace tg::models {
 
 PCAResult pca(const Tensor& data, int64_t n_components) {
   if (data.dim() != 2) fail("pca: expected data [N, D], found shape {}", data.shape());
@@ -86,4 +86,4 @@ PCAResult pca(const Tensor& data, int64_t n_components) {
           tensor(ratio, {n_components}), tensor(projected, {n, n_components})};
 }
 
-}  // namespace tg
+}  // namespace tg::models

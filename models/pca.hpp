@@ -7,14 +7,14 @@
 // its largest-magnitude entry positive: the same data always give the same picture. Names as
 // scikit-learn's PCA.
 //
-//   tg::PCAResult p = tg::pca(table, 2);           // table [N, D]
+//   tg::models::PCAResult p = tg::models::pca(table, 2);           // table [N, D]
 //   p.projected                                     // [N, 2]: the points to draw
 //   p.explained_variance_ratio.to_vector()          // e.g. {0.41, 0.17}: the share of the variance kept
 #include <cstdint>
 
 #include "core/tensor.hpp"
 
-namespace tg {
+namespace tg::models {
 
 struct PCAResult {
   Tensor mean;                      // [D]
@@ -27,4 +27,4 @@ struct PCAResult {
 // data: [N, D] float32 with N >= 2; 1 <= n_components <= D. tg::Error otherwise.
 PCAResult pca(const Tensor& data, int64_t n_components);
 
-}  // namespace tg
+}  // namespace tg::models

@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 
-namespace tg {
+namespace tg::models {
 
 void Preprocessing::add_to_json(nlohmann::json& config) const {
   config["tokenizer"] = tokenizer_name(tokenizer);
@@ -39,4 +39,4 @@ std::vector<int64_t> text_ids(std::string_view text, const Vocab& vocab, const P
   return vocab.encode(text_tokens(text, preprocessing));
 }
 
-}  // namespace tg
+}  // namespace tg::models

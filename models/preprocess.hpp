@@ -3,9 +3,9 @@
 // settings are saved in the model file's "config" next to the ClassifierConfig fields, so testing and
 // predicting tokenize exactly as training did.
 //
-//   tg::Preprocessing pre{.tokenizer = tg::Tokenizer::basic, .max_len = 0, .ngrams = 2};
-//   tg::text_tokens("Not good.", pre)   -> {"not", "good", ".", "not good", "good ."}
-//   auto encoded = tg::encode_examples(examples, vocab, labels, pre, "train.txt");   // batching.hpp
+//   tg::models::Preprocessing pre{.tokenizer = tg::models::Tokenizer::basic, .max_len = 0, .ngrams = 2};
+//   tg::models::text_tokens("Not good.", pre)   -> {"not", "good", ".", "not good", "good ."}
+//   auto encoded = tg::models::encode_examples(examples, vocab, labels, pre, "train.txt");   // batching.hpp
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,7 +16,7 @@
 #include "models/tokenize.hpp"
 #include "models/vocab.hpp"
 
-namespace tg {
+namespace tg::models {
 
 struct Preprocessing {
   Tokenizer tokenizer = Tokenizer::basic;
@@ -34,4 +34,4 @@ struct Preprocessing {
 std::vector<std::string> text_tokens(std::string_view text, const Preprocessing& preprocessing);
 std::vector<int64_t> text_ids(std::string_view text, const Vocab& vocab, const Preprocessing& preprocessing);
 
-}  // namespace tg
+}  // namespace tg::models

@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 
-namespace tg {
+namespace tg::models {
 
 std::vector<Point> points_of(const Tensor& xy) {
   if (xy.dim() != 2 || xy.size(1) != 2) fail("points_of: expected an [N, 2] tensor, found {}", xy.shape());
@@ -154,4 +154,4 @@ Canvas draw_scatter(const std::vector<Point>& points, const std::vector<std::str
   return canvas;
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -3,7 +3,7 @@
 // spots around its point are tried, nearest first, and the first that covers no other label, no point and
 // stays inside the frame wins; a label moved away from its point gets a thin leader line back to it.
 //
-//   tg::Canvas picture = tg::draw_scatter(points, words, {.title = "t-SNE of 5 words"});
+//   tg::models::Canvas picture = tg::models::draw_scatter(points, words, {.title = "t-SNE of 5 words"});
 //   picture.save("words.svg");
 #include <string>
 #include <vector>
@@ -11,7 +11,7 @@
 #include "core/tensor.hpp"
 #include "models/canvas.hpp"
 
-namespace tg {
+namespace tg::models {
 
 struct ScatterOptions {
   std::string title{};
@@ -40,4 +40,4 @@ struct PlacedLabel {
 std::vector<PlacedLabel> place_labels(const std::vector<Point>& points, const std::vector<std::string>& labels,
                                       double font_size, const Box& frame, double point_radius);
 
-}  // namespace tg
+}  // namespace tg::models

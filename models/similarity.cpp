@@ -12,7 +12,7 @@
 #include "core/gemm.hpp"
 #include "models/tokenize.hpp"
 
-namespace tg {
+namespace tg::models {
 
 namespace {
 
@@ -241,4 +241,4 @@ SimilarityEval evaluate_similarity(const SimilarityIndex& index, const std::stri
   return eval;
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -2,10 +2,10 @@
 // Querying word vectors: cosine similarity, nearest neighbours, analogies, and the word-similarity
 // evaluation (Spearman's rho against human scores, as WordSim-353).
 //
-//   tg::SimilarityIndex index(vectors);                  // normalises every row once
+//   tg::models::SimilarityIndex index(vectors);                  // normalises every row once
 //   for (auto& n : index.neighbors("king", 10)) fmt::print("{} {:.4f}\n", n.word, n.similarity);
 //   index.analogy("king", "man", "woman", 1);            // king - man + woman: "queen"
-//   tg::SimilarityEval e = tg::evaluate_similarity(index, "wordsim353.tsv", {.lowercase = true});
+//   tg::models::SimilarityEval e = tg::models::evaluate_similarity(index, "wordsim353.tsv", {.lowercase = true});
 //
 // Neighbours are exact: the whole table is one sgemv (one query) or one sgemm (many queries) over
 // the normalised rows, [V, D] x [D] -> [V] cosines. The query words are never among the results;
@@ -20,7 +20,7 @@
 
 #include "models/vectors.hpp"
 
-namespace tg {
+namespace tg::models {
 
 // cos(a, b) = a.b / (|a| |b|); 0 when either is all zeros.
 float cosine_similarity(const float* a, const float* b, int64_t dim);
@@ -85,4 +85,4 @@ struct SimilarityEval {
 SimilarityEval evaluate_similarity(const SimilarityIndex& index, const std::string& path,
                                    const SimilarityEvalOptions& options = {});
 
-}  // namespace tg
+}  // namespace tg::models

@@ -13,7 +13,7 @@
 #include "models/tokenize.hpp"
 #include "models/vocab.hpp"
 
-namespace tg {
+namespace tg::models {
 
 // ---------------------------------------------------------------- the corpus
 
@@ -268,4 +268,4 @@ SkipGramModel train_skipgram(const SkipGramCorpus& corpus, const SkipGramConfig&
   return model;
 }
 
-}  // namespace tg
+}  // namespace tg::models

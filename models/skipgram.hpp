@@ -2,9 +2,9 @@
 // Skip-gram with negative sampling: word2vec's algorithm (Mikolov et al. 2013), as word2vec.c and
 // fastText's `skipgram` train it.
 //
-//   tg::SkipGramCorpus corpus = tg::read_skipgram_corpus("text.txt", {.min_count = 5});
-//   tg::SkipGramModel model = tg::train_skipgram(corpus, {.dim = 100, .threads = 2, .seed = 1});
-//   tg::write_vectors("text.vec", model.vectors, tg::VectorFormat::fasttext_vec);
+//   tg::models::SkipGramCorpus corpus = tg::models::read_skipgram_corpus("text.txt", {.min_count = 5});
+//   tg::models::SkipGramModel model = tg::models::train_skipgram(corpus, {.dim = 100, .threads = 2, .seed = 1});
+//   tg::models::write_vectors("text.vec", model.vectors, tg::models::VectorFormat::fasttext_vec);
 //
 // The text is already tokenised: words are separated by whitespace, each line is a sentence (a window
 // never crosses a line). Words seen fewer than min_count times are dropped; the rest are numbered
@@ -31,7 +31,7 @@
 
 #include "models/vectors.hpp"
 
-namespace tg {
+namespace tg::models {
 
 struct SkipGramCorpusOptions {
   int64_t min_count = 5;
@@ -88,4 +88,4 @@ struct SkipGramModel {
 SkipGramModel train_skipgram(const SkipGramCorpus& corpus, const SkipGramConfig& config,
                              const std::function<void(const SkipGramProgress&)>& on_progress = {});
 
-}  // namespace tg
+}  // namespace tg::models

@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 
-namespace tg {
+namespace tg::models {
 
 // ---- UTF-8 ----
 
@@ -199,4 +199,4 @@ Tokenizer parse_tokenizer(std::string_view name) {
   fail("tokenizer: unknown tokenizer '{}', expected one of: whitespace, basic, chars", name);
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tg {
+namespace tg::models {
 
 // Splits on ASCII whitespace (space, tab, CR, LF, VT, FF); no token is empty.
 std::vector<std::string> tokenize_whitespace(std::string_view text);
@@ -53,4 +53,4 @@ const char* tokenizer_name(Tokenizer tokenizer);
 // "whitespace" | "basic" | "chars"; any other name throws, listing the valid ones.
 Tokenizer parse_tokenizer(std::string_view name);
 
-}  // namespace tg
+}  // namespace tg::models

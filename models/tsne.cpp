@@ -11,7 +11,7 @@
 #include "core/random.hpp"
 #include "models/pca.hpp"
 
-namespace tg {
+namespace tg::models {
 
 TSNEMetric parse_tsne_metric(const std::string& name) {
   if (name == "euclidean") return TSNEMetric::euclidean;
@@ -165,4 +165,4 @@ TSNEResult tsne(const Tensor& data, const TSNEOptions& options) {
   return result;
 }
 
-}  // namespace tg
+}  // namespace tg::models

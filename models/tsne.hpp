@@ -11,13 +11,13 @@
 // Perplexity 30 needs N - 1 >= 3 * 30 points; with fewer (the tour embeds 5 words, where scikit-learn
 // refuses) it is lowered to (N - 1) / 3 and TSNEResult::note says so.
 //
-//   tg::TSNEResult t = tg::tsne(table, {.seed = 0});   // table [N, D] -> t.embedding [N, 2]
+//   tg::models::TSNEResult t = tg::models::tsne(table, {.seed = 0});   // table [N, D] -> t.embedding [N, 2]
 #include <cstdint>
 #include <string>
 
 #include "core/tensor.hpp"
 
-namespace tg {
+namespace tg::models {
 
 enum class TSNEMetric { euclidean, cosine };  // euclidean: squared distances, as the reference; cosine: 1 - cos
 
@@ -47,4 +47,4 @@ struct TSNEResult {
 // data: [N, D] float32, N >= 2. tg::Error for fewer points or bad options.
 TSNEResult tsne(const Tensor& data, const TSNEOptions& options = {});
 
-}  // namespace tg
+}  // namespace tg::models

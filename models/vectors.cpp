@@ -16,7 +16,7 @@
 #include "models/tokenize.hpp"
 #include "models/vocab.hpp"
 
-namespace tg {
+namespace tg::models {
 
 static_assert(std::endian::native == std::endian::little, "word2vec binary files hold little-endian floats");
 
@@ -478,4 +478,4 @@ Coverage fill_embedding(Tensor& table, const std::vector<std::string>& vocab, co
   return fill_embedding(table.f32(), vocab, vectors, options, gen);
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -12,8 +12,8 @@
 // reads as a word followed by D numbers. (A GloVe file of dimension 1 whose first word is a number
 // looks like a header: name its format.)
 //
-//   tg::WordVectors glove = tg::read_vectors("glove.6B.50d.txt", {.expected_dim = 50});
-//   tg::Coverage c = tg::fill_embedding(model.embedding.weight, vocab.to_lines(), glove);
+//   tg::models::WordVectors glove = tg::models::read_vectors("glove.6B.50d.txt", {.expected_dim = 50});
+//   tg::models::Coverage c = tg::models::fill_embedding(model.embedding.weight, vocab.to_lines(), glove);
 //   fmt::print("{}\n", c.summary());
 #include <cstdint>
 #include <string>
@@ -24,7 +24,7 @@
 #include "core/random.hpp"
 #include "core/tensor.hpp"
 
-namespace tg {
+namespace tg::models {
 
 enum class VectorFormat { auto_detect, word2vec_text, glove, word2vec_binary, fasttext_vec };
 
@@ -117,4 +117,4 @@ Coverage fill_embedding(float* table, const std::vector<std::string>& vocab, con
 Coverage fill_embedding(Tensor& table, const std::vector<std::string>& vocab, const WordVectors& vectors,
                         const EmbeddingFillOptions& options = {}, Generator& gen = default_generator());
 
-}  // namespace tg
+}  // namespace tg::models

@@ -11,7 +11,7 @@
 #include "models/tokenize.hpp"
 #include "models/vectors.hpp"
 
-namespace tg {
+namespace tg::models {
 
 int64_t WordVectors::id(const std::string& word) const {
   auto it = index.find(word);
@@ -113,4 +113,4 @@ void write_vectors(const std::string& path, const WordVectors& vectors, VectorFo
   out.commit();
 }
 
-}  // namespace tg
+}  // namespace tg::models

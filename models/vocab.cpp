@@ -9,7 +9,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
-namespace tg {
+namespace tg::models {
 
 // ---- WordCounts ----
 
@@ -210,4 +210,4 @@ LabelSet LabelSet::from_lines(const std::vector<std::string>& lines, std::string
   return labels;
 }
 
-}  // namespace tg
+}  // namespace tg::models

@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace tg {
+namespace tg::models {
 
 // A hash that lets an unordered_map<std::string, ...> be searched with a std::string_view.
 struct StringHash {
@@ -107,4 +107,4 @@ class LabelSet {
   StringMap<int64_t> indices_;
 };
 
-}  // namespace tg
+}  // namespace tg::models
