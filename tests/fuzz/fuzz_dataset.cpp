@@ -11,8 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int choice = data[0] % 6;
   std::string path = tg::fuzz::write_input(data + 1, size - 1, "dataset.txt");
   try {
-    if (choice == 0) tg::read_dataset(path);
-    else tg::read_dataset(path, static_cast<tg::Format>(choice - 1));
+    if (choice == 0) tg::models::read_dataset(path);
+    else tg::models::read_dataset(path, static_cast<tg::models::Format>(choice - 1));
   } catch (const tg::Error&) {
   }
   return 0;

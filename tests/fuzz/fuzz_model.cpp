@@ -15,26 +15,27 @@
 namespace {
 
 void load_and_run(const std::string& path) {
-  tg::ModelFile file = tg::read_model_file(path);
+  tg::models::ModelFile file = tg::models::read_model_file(path);
   if (file.info.kind == "classifier") {
-    tg::ClassifierConfig config = tg::ClassifierConfig::from_json(file.info.config, path);
-    tg::Preprocessing preprocessing = tg::Preprocessing::from_json(file.info.config, path);
-    tg::Vocab vocab = tg::Vocab::from_lines(file.info.vocab, path);
+    tg::models::ClassifierConfig config = tg::models::ClassifierConfig::from_json(file.info.config, path);
+    tg::models::Preprocessing preprocessing = tg::models::Preprocessing::from_json(file.info.config, path);
+    tg::models::Vocab vocab = tg::models::Vocab::from_lines(file.info.vocab, path);
     if (vocab.size() != config.vocab_size) return;
-    tg::TextClassifier model(config);
-    tg::load_parameters(model, file);
+    tg::models::TextClassifier model(config);
+    tg::models::load_parameters(model, file);
     model.eval();
-    std::vector<tg::EncodedExample> one{{tg::text_ids("the film was not good at all", vocab, preprocessing), 0}};
-    std::vector<tg::Batch> batches = tg::eval_batches(one, 1);
+    std::vector<tg::models::EncodedExample> one{
+        {tg::models::text_ids("the film was not good at all", vocab, preprocessing), 0}};
+    std::vector<tg::models::Batch> batches = tg::models::eval_batches(one, 1);
     tg::Tensor p = model.predict_proba(batches[0].tokens, batches[0].lengths);
     for (int64_t i = 0; i < p.numel(); ++i)
       if (!(p.f32()[i] >= 0 && p.f32()[i] <= 1)) __builtin_trap();  // a nan from finite parameters
   } else {
-    tg::CharLMConfig config = tg::CharLMConfig::from_json(file.info.config, path);
-    tg::CharVocab vocab = tg::CharVocab::from_tokens(file.info.vocab, path);
+    tg::models::CharLMConfig config = tg::models::CharLMConfig::from_json(file.info.config, path);
+    tg::models::CharVocab vocab = tg::models::CharVocab::from_tokens(file.info.vocab, path);
     if (vocab.size() != config.vocab_size) return;
-    tg::CharLM model(config);
-    tg::load_parameters(model, file);
+    tg::models::CharLM model(config);
+    tg::models::load_parameters(model, file);
   }
 }
 

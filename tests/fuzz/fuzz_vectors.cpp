@@ -8,7 +8,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string path = tg::fuzz::write_input(data, size, "vectors.vec");
   try {
-    tg::WordVectors v = tg::read_vectors(path);
+    tg::models::WordVectors v = tg::models::read_vectors(path);
     for (float x : v.values)
       if (!(x - x == 0)) __builtin_trap();  // a nan or inf got through the finite check
   } catch (const tg::Error&) {

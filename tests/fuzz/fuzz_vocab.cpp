@@ -14,16 +14,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     else lines.back() += static_cast<char>(data[i]);
   }
   try {
-    tg::Vocab vocab = tg::Vocab::from_lines(lines, "fuzz");
+    tg::models::Vocab vocab = tg::models::Vocab::from_lines(lines, "fuzz");
     for (const std::string& line : lines) (void)vocab.id(line);
   } catch (const tg::Error&) {
   }
   try {
-    tg::LabelSet::from_lines(lines, "fuzz");
+    tg::models::LabelSet::from_lines(lines, "fuzz");
   } catch (const tg::Error&) {
   }
   try {
-    tg::CharVocab chars = tg::CharVocab::from_tokens(lines, "fuzz");
+    tg::models::CharVocab chars = tg::models::CharVocab::from_tokens(lines, "fuzz");
     std::string text(reinterpret_cast<const char*>(data), size);
     std::vector<int64_t> ids = chars.encode(text);
     (void)chars.decode(ids);

@@ -23,7 +23,7 @@ const char* kText =
     "the rat sat on the hat.\n"
     "a cat and a rat sat on a mat and a hat.\n";
 
-tg::CharLMConfig tiny_config(int64_t vocab_size) {
+tg::models::CharLMConfig tiny_config(int64_t vocab_size) {
   return {.vocab_size = vocab_size, .emb = 6, .hidden = 8, .layers = 1};
 }
 
@@ -46,9 +46,9 @@ int64_t argmax_without_unk(const float* logits, int64_t vocab_size) {
 }
 
 // Adam steps with clipping on random windows drawn from the default generator, as tg-charlm trains.
-void train_steps(tg::CharLM& model, tg::optim::Adam& adam, const std::vector<int64_t>& stream, int steps) {
+void train_steps(tg::models::CharLM& model, tg::optim::Adam& adam, const std::vector<int64_t>& stream, int steps) {
   for (int s = 0; s < steps; ++s) {
-    tg::LmBatch batch = tg::random_windows(stream, 4, 8, tg::default_generator());
+    tg::models::LmBatch batch = tg::models::random_windows(stream, 4, 8, tg::default_generator());
     adam.zero_grad();
     model.loss(batch).backward();
     tg::optim::clip_grad_norm(model.parameters(), 5.0);
@@ -59,11 +59,11 @@ void train_steps(tg::CharLM& model, tg::optim::Adam& adam, const std::vector<int
 }  // namespace
 
 TEST_CASE("CharVocab puts <unk> at 0, then the text's characters in code point order") {
-  tg::CharVocab vocab = tg::CharVocab::from_text("bab\xC3\xA9 a\n");  // "babé a\n"
+  tg::models::CharVocab vocab = tg::models::CharVocab::from_text("bab\xC3\xA9 a\n");  // "babé a\n"
   CHECK(vocab.tokens() == std::vector<std::string>{"<unk>", "\n", " ", "a", "b", "\xC3\xA9"});
   CHECK(vocab.id("a") == 3);
-  CHECK(vocab.id("z") == tg::CharVocab::kUnk);
-  CHECK(vocab.id("<unk>") == tg::CharVocab::kUnk);
+  CHECK(vocab.id("z") == tg::models::CharVocab::kUnk);
+  CHECK(vocab.id("<unk>") == tg::models::CharVocab::kUnk);
   CHECK(vocab.encode("ab\xC3\xA9z") == std::vector<int64_t>{3, 4, 5, 0});
   std::vector<int64_t> ids = vocab.encode("ab a\n");
   CHECK(vocab.decode(ids) == "ab a\n");
@@ -72,42 +72,43 @@ TEST_CASE("CharVocab puts <unk> at 0, then the text's characters in code point o
 }
 
 TEST_CASE("CharVocab refuses empty or non-UTF-8 text, naming the line") {
-  CHECK_THROWS_WITH_AS(tg::CharVocab::from_text("", "empty.txt"), doctest::Contains("empty.txt: the text is empty"),
-                       tg::Error);
-  CHECK_THROWS_WITH_AS(tg::CharVocab::from_text("ok\nok\nbad \xFF here\n", "t.txt"),
+  CHECK_THROWS_WITH_AS(tg::models::CharVocab::from_text("", "empty.txt"),
+                       doctest::Contains("empty.txt: the text is empty"), tg::Error);
+  CHECK_THROWS_WITH_AS(tg::models::CharVocab::from_text("ok\nok\nbad \xFF here\n", "t.txt"),
                        "t.txt:3: byte 0xff is not valid UTF-8, expected a UTF-8 text", tg::Error);
 }
 
 TEST_CASE("CharVocab survives its token list and rejects a list it could not have written") {
-  tg::CharVocab vocab = tg::CharVocab::from_text(kText);
-  tg::CharVocab back = tg::CharVocab::from_tokens(vocab.tokens());
+  tg::models::CharVocab vocab = tg::models::CharVocab::from_text(kText);
+  tg::models::CharVocab back = tg::models::CharVocab::from_tokens(vocab.tokens());
   CHECK(back.tokens() == vocab.tokens());
   CHECK(back.encode(kText) == vocab.encode(kText));
-  CHECK_THROWS_WITH_AS(tg::CharVocab::from_tokens({"a", "b"}), doctest::Contains("expected \"<unk>\""), tg::Error);
-  CHECK_THROWS_WITH_AS(tg::CharVocab::from_tokens({"<unk>", "b", "a"}), doctest::Contains("sorted order"),
+  CHECK_THROWS_WITH_AS(tg::models::CharVocab::from_tokens({"a", "b"}), doctest::Contains("expected \"<unk>\""),
                        tg::Error);
-  CHECK_THROWS_WITH_AS(tg::CharVocab::from_tokens({"<unk>", "ab"}), doctest::Contains("single UTF-8 character"),
+  CHECK_THROWS_WITH_AS(tg::models::CharVocab::from_tokens({"<unk>", "b", "a"}), doctest::Contains("sorted order"),
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(tg::models::CharVocab::from_tokens({"<unk>", "ab"}), doctest::Contains("single UTF-8 character"),
                        tg::Error);
 }
 
 TEST_CASE("CharLMConfig round-trips through JSON and rejects missing or bad fields") {
-  tg::CharLMConfig config{.vocab_size = 40, .emb = 16, .hidden = 32, .layers = 2};
-  tg::CharLMConfig back = tg::CharLMConfig::from_json(config.to_json());
+  tg::models::CharLMConfig config{.vocab_size = 40, .emb = 16, .hidden = 32, .layers = 2};
+  tg::models::CharLMConfig back = tg::models::CharLMConfig::from_json(config.to_json());
   CHECK(back.vocab_size == 40);
   CHECK(back.emb == 16);
   CHECK(back.hidden == 32);
   CHECK(back.layers == 2);
   nlohmann::json missing = config.to_json();
   missing.erase("hidden");
-  CHECK_THROWS_WITH_AS(tg::CharLMConfig::from_json(missing, "m.safetensors"),
+  CHECK_THROWS_WITH_AS(tg::models::CharLMConfig::from_json(missing, "m.safetensors"),
                        "m.safetensors: charlm config has no 'hidden'", tg::Error);
-  CHECK_THROWS_WITH_AS(tg::CharLM({.vocab_size = 10, .hidden = 0}), doctest::Contains("hidden must be >= 1"),
+  CHECK_THROWS_WITH_AS(tg::models::CharLM({.vocab_size = 10, .hidden = 0}), doctest::Contains("hidden must be >= 1"),
                        tg::Error);
 }
 
 TEST_CASE("CharLM has PyTorch's parameter names and shapes and gives logits for every position") {
   tg::manual_seed(1);
-  tg::CharLM model({.vocab_size = 11, .emb = 5, .hidden = 7, .layers = 2});
+  tg::models::CharLM model({.vocab_size = 11, .emb = 5, .hidden = 7, .layers = 2});
   auto state = model.state_dict();
   CHECK(state.size() == 1 + 8 + 2);
   CHECK(state.at("embedding.weight").shape() == tg::Shape{11, 5});
@@ -130,8 +131,8 @@ TEST_CASE("CharLM has PyTorch's parameter names and shapes and gives logits for 
 
 TEST_CASE("CharLM: gradcheck of the loss for every parameter through two layers") {
   tg::manual_seed(2);
-  tg::CharLM model({.vocab_size = 6, .emb = 3, .hidden = 4, .layers = 2});
-  tg::LmBatch batch{tg::indices({1, 2, 3, 4, 5, 1}, {2, 3}), tg::indices({2, 3, 4, 5, 1, 2}, {2, 3})};
+  tg::models::CharLM model({.vocab_size = 6, .emb = 3, .hidden = 4, .layers = 2});
+  tg::models::LmBatch batch{tg::indices({1, 2, 3, 4, 5, 1}, {2, 3}), tg::indices({2, 3, 4, 5, 1, 2}, {2, 3})};
   tg::GradcheckResult result =
       tg::gradcheck([&](const std::vector<tg::Tensor>&) { return model.loss(batch); }, model.parameters());
   INFO(result.report);
@@ -140,9 +141,9 @@ TEST_CASE("CharLM: gradcheck of the loss for every parameter through two layers"
 
 TEST_CASE("CharLM: running a sequence in two parts carrying (h, c) gives the logits of one pass") {
   tg::manual_seed(3);
-  tg::CharLM model({.vocab_size = 9, .emb = 4, .hidden = 6, .layers = 2});
+  tg::models::CharLM model({.vocab_size = 9, .emb = 4, .hidden = 6, .layers = 2});
   tg::Tensor whole = model.forward(tg::indices({1, 5, 2, 8, 3, 3, 7}, {1, 7}));
-  tg::LstmState state;
+  tg::models::LstmState state;
   tg::Tensor first = model.forward(tg::indices({1, 5, 2, 8}, {1, 4}), state);
   tg::Tensor second = model.forward(tg::indices({3, 3, 7}, {1, 3}), state);
   std::vector<float> joined = tg::concat({first, second}, 1).to_vector(), want = whole.to_vector();
@@ -152,13 +153,13 @@ TEST_CASE("CharLM: running a sequence in two parts carrying (h, c) gives the log
 
 TEST_CASE("CharLM: the training loss falls over a few Adam steps on a tiny text") {
   tg::manual_seed(4);
-  tg::CharVocab vocab = tg::CharVocab::from_text(kText);
+  tg::models::CharVocab vocab = tg::models::CharVocab::from_text(kText);
   std::vector<int64_t> stream = vocab.encode(kText);
-  tg::CharLM model(tiny_config(vocab.size()));
+  tg::models::CharLM model(tiny_config(vocab.size()));
   tg::optim::Adam adam(model.trainable_parameters(), 1e-2);
-  double before = tg::evaluate_loss(model, stream, 8, 4);
+  double before = tg::models::evaluate_loss(model, stream, 8, 4);
   train_steps(model, adam, stream, 60);
-  double after = tg::evaluate_loss(model, stream, 8, 4);
+  double after = tg::models::evaluate_loss(model, stream, 8, 4);
   CHECK(before > std::log(double(vocab.size())) - 0.5);  // about uniform at the start
   CHECK(after < before - 0.5);
   CHECK(tg::tape_size() == 0);  // backward released the graphs; evaluation recorded nothing
@@ -166,9 +167,9 @@ TEST_CASE("CharLM: the training loss falls over a few Adam steps on a tiny text"
 
 TEST_CASE("evaluate_loss is the mean loss over consecutive windows, counting every window equally") {
   tg::manual_seed(5);
-  tg::CharVocab vocab = tg::CharVocab::from_text(kText);
+  tg::models::CharVocab vocab = tg::models::CharVocab::from_text(kText);
   std::vector<int64_t> stream = vocab.encode(kText);
-  tg::CharLM model(tiny_config(vocab.size()));
+  tg::models::CharLM model(tiny_config(vocab.size()));
   const int64_t seq = 10, windows = (int64_t(stream.size()) - 1) / seq;
   double sum = 0;
   for (int64_t w = 0; w < windows; ++w) {
@@ -177,16 +178,16 @@ TEST_CASE("evaluate_loss is the mean loss over consecutive windows, counting eve
     tg::NoGradGuard no_grad;
     sum += model.loss({tg::indices(in, {1, seq}), tg::indices(out, {1, seq})}).item();
   }
-  CHECK(tg::evaluate_loss(model, stream, seq, 3) == doctest::Approx(sum / double(windows)).epsilon(1e-5));
-  CHECK(tg::nats_to_bits(std::log(2.0)) == doctest::Approx(1.0));
+  CHECK(tg::models::evaluate_loss(model, stream, seq, 3) == doctest::Approx(sum / double(windows)).epsilon(1e-5));
+  CHECK(tg::models::nats_to_bits(std::log(2.0)) == doctest::Approx(1.0));
 }
 
 TEST_CASE("generate: greedy follows the argmax of a full forward pass and never emits <unk>") {
   tg::manual_seed(6);
-  tg::CharLM model({.vocab_size = 12, .emb = 5, .hidden = 9, .layers = 2});
+  tg::models::CharLM model({.vocab_size = 12, .emb = 5, .hidden = 9, .layers = 2});
   std::vector<int64_t> prompt = {3, 1, 4};
   tg::Generator gen(0);
-  std::vector<int64_t> greedy = tg::generate(model, prompt, {.length = 15, .greedy = true}, gen);
+  std::vector<int64_t> greedy = tg::models::generate(model, prompt, {.length = 15, .greedy = true}, gen);
   REQUIRE(greedy.size() == 15);
   std::vector<int64_t> text = prompt;
   for (int64_t next : greedy) {
@@ -196,22 +197,22 @@ TEST_CASE("generate: greedy follows the argmax of a full forward pass and never 
     text.push_back(next);
   }
   tg::Generator other(99);
-  CHECK(tg::generate(model, prompt, {.length = 15, .top_k = 1}, other) == greedy);
-  CHECK(tg::generate(model, {}, {.length = 5, .greedy = true}, gen).size() == 5);
-  CHECK(tg::generate(model, prompt, {.length = 0}, gen).empty());
+  CHECK(tg::models::generate(model, prompt, {.length = 15, .top_k = 1}, other) == greedy);
+  CHECK(tg::models::generate(model, {}, {.length = 5, .greedy = true}, gen).size() == 5);
+  CHECK(tg::models::generate(model, prompt, {.length = 0}, gen).empty());
 }
 
 TEST_CASE("generate: sampling depends only on the generator's seed and respects top-k") {
   tg::manual_seed(7);
-  tg::CharLM model({.vocab_size = 12, .emb = 5, .hidden = 9});
+  tg::models::CharLM model({.vocab_size = 12, .emb = 5, .hidden = 9});
   std::vector<int64_t> prompt = {2, 7};
   tg::Generator a(11), b(11), c(12);
-  auto sample_a = tg::generate(model, prompt, {.length = 40, .temperature = 1.5}, a);
-  auto sample_b = tg::generate(model, prompt, {.length = 40, .temperature = 1.5}, b);
-  auto sample_c = tg::generate(model, prompt, {.length = 40, .temperature = 1.5}, c);
+  auto sample_a = tg::models::generate(model, prompt, {.length = 40, .temperature = 1.5}, a);
+  auto sample_b = tg::models::generate(model, prompt, {.length = 40, .temperature = 1.5}, b);
+  auto sample_c = tg::models::generate(model, prompt, {.length = 40, .temperature = 1.5}, c);
   CHECK(sample_a == sample_b);
   CHECK(sample_a != sample_c);
-  CHECK(std::find(sample_a.begin(), sample_a.end(), tg::CharVocab::kUnk) == sample_a.end());
+  CHECK(std::find(sample_a.begin(), sample_a.end(), tg::models::CharVocab::kUnk) == sample_a.end());
   CHECK(tg::tape_size() == 0);
 
   // top-k = 2: after the prompt only the two most likely first characters can come out.
@@ -222,39 +223,39 @@ TEST_CASE("generate: sampling depends only on the generator's seed and respects 
   int64_t second = argmax_without_unk(last.data(), 12);
   for (uint64_t seed = 0; seed < 30; ++seed) {
     tg::Generator gen(seed);
-    int64_t first = tg::generate(model, prompt, {.length = 1, .temperature = 5.0, .top_k = 2}, gen)[0];
+    int64_t first = tg::models::generate(model, prompt, {.length = 1, .temperature = 5.0, .top_k = 2}, gen)[0];
     CHECK((first == best || first == second));
   }
 }
 
 TEST_CASE("generate: a temperature <= 0, a negative top-k or length is an error") {
   tg::manual_seed(8);
-  tg::CharLM model(tiny_config(5));
+  tg::models::CharLM model(tiny_config(5));
   tg::Generator gen(0);
   std::vector<int64_t> prompt = {1};
-  CHECK_THROWS_WITH_AS(tg::generate(model, prompt, {.temperature = 0}, gen),
+  CHECK_THROWS_WITH_AS(tg::models::generate(model, prompt, {.temperature = 0}, gen),
                        "generate: temperature must be > 0, got 0", tg::Error);
-  CHECK_THROWS_WITH_AS(tg::generate(model, prompt, {.temperature = -1}, gen),
+  CHECK_THROWS_WITH_AS(tg::models::generate(model, prompt, {.temperature = -1}, gen),
                        doctest::Contains("temperature must be > 0"), tg::Error);
-  CHECK_THROWS_WITH_AS(tg::generate(model, prompt, {.top_k = -1}, gen), doctest::Contains("top-k must be >= 0"),
+  CHECK_THROWS_WITH_AS(tg::models::generate(model, prompt, {.top_k = -1}, gen), doctest::Contains("top-k must be >= 0"),
                        tg::Error);
-  CHECK_THROWS_WITH_AS(tg::generate(model, prompt, {.length = -3}, gen), doctest::Contains("length must be >= 0"),
-                       tg::Error);
+  CHECK_THROWS_WITH_AS(tg::models::generate(model, prompt, {.length = -3}, gen),
+                       doctest::Contains("length must be >= 0"), tg::Error);
 }
 
 TEST_CASE("CharLM checkpoint: saved and loaded, the model gives the same logits and vocabulary") {
   tg::manual_seed(9);
-  tg::CharVocab vocab = tg::CharVocab::from_text(kText);
-  tg::CharLM model(tiny_config(vocab.size()));
+  tg::models::CharVocab vocab = tg::models::CharVocab::from_text(kText);
+  tg::models::CharLM model(tiny_config(vocab.size()));
   tg::test::TempDir dir;
   std::string path = dir.file("roundtrip.safetensors");
-  tg::save_model(path, model, {.kind = "charlm", .config = model.config().to_json(), .vocab = vocab.tokens(), .labels = {}});
+  tg::models::save_model(path, model, {.kind = "charlm", .config = model.config().to_json(), .vocab = vocab.tokens(), .labels = {}});
 
-  tg::ModelFile file = tg::read_model_file(path, "charlm");
-  tg::CharVocab loaded_vocab = tg::CharVocab::from_tokens(file.info.vocab, path);
+  tg::models::ModelFile file = tg::models::read_model_file(path, "charlm");
+  tg::models::CharVocab loaded_vocab = tg::models::CharVocab::from_tokens(file.info.vocab, path);
   tg::manual_seed(10);  // another init, overwritten by the file
-  tg::CharLM loaded(tg::CharLMConfig::from_json(file.info.config, path));
-  tg::load_parameters(loaded, file);
+  tg::models::CharLM loaded(tg::models::CharLMConfig::from_json(file.info.config, path));
+  tg::models::load_parameters(loaded, file);
 
   CHECK(loaded_vocab.tokens() == vocab.tokens());
   tg::Tensor tokens = tg::indices(vocab.encode("the cat"), {1, 7});
@@ -262,12 +263,12 @@ TEST_CASE("CharLM checkpoint: saved and loaded, the model gives the same logits 
 }
 
 TEST_CASE("CharLM: training resumed from a saved state ends bit-identical to an uninterrupted run") {
-  tg::CharVocab vocab = tg::CharVocab::from_text(kText);
+  tg::models::CharVocab vocab = tg::models::CharVocab::from_text(kText);
   std::vector<int64_t> stream = vocab.encode(kText);
-  tg::ModelInfo info{.kind = "charlm", .config = tiny_config(vocab.size()).to_json(), .vocab = vocab.tokens(), .labels = {}};
+  tg::models::ModelInfo info{.kind = "charlm", .config = tiny_config(vocab.size()).to_json(), .vocab = vocab.tokens(), .labels = {}};
 
   tg::manual_seed(11);
-  tg::CharLM straight(tiny_config(vocab.size()));
+  tg::models::CharLM straight(tiny_config(vocab.size()));
   tg::optim::Adam straight_adam(straight.trainable_parameters(), 1e-2);
   train_steps(straight, straight_adam, stream, 20);
 
@@ -275,15 +276,16 @@ TEST_CASE("CharLM: training resumed from a saved state ends bit-identical to an 
   std::string path = dir.file("resume.state.safetensors");
   {
     tg::manual_seed(11);
-    tg::CharLM first(tg::CharLMConfig::from_json(info.config));
+    tg::models::CharLM first(tg::models::CharLMConfig::from_json(info.config));
     tg::optim::Adam adam(first.trainable_parameters(), 1e-2);
     train_steps(first, adam, stream, 8);
-    tg::save_train_state(path, first, adam, info, {.step = 8, .rng = tg::default_generator().state(), .extra = {}});
+    tg::models::save_train_state(path, first, adam, info,
+                                 {.step = 8, .rng = tg::default_generator().state(), .extra = {}});
   }
   tg::manual_seed(123);  // a fresh process: another init and another random stream
-  tg::CharLM resumed(tg::CharLMConfig::from_json(info.config));
+  tg::models::CharLM resumed(tg::models::CharLMConfig::from_json(info.config));
   tg::optim::Adam adam(resumed.trainable_parameters(), 1e-2);
-  tg::TrainState state = tg::load_train_state(path, resumed, adam, info);
+  tg::models::TrainState state = tg::models::load_train_state(path, resumed, adam, info);
   tg::default_generator().set_state(state.rng);
   CHECK(state.step == 8);
   train_steps(resumed, adam, stream, 12);

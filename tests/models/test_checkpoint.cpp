@@ -13,6 +13,7 @@
 #include "tests/scratch.hpp"
 
 using namespace tg;
+using namespace tg::models;
 namespace fs = std::filesystem;
 using tg::test::TempDir;
 

@@ -14,6 +14,7 @@
 #include "optim/adam.hpp"
 
 using namespace tg;
+using namespace tg::models;
 
 namespace {
 

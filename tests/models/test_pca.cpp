@@ -6,6 +6,7 @@
 #include "tests/scratch.hpp"
 
 using namespace tg;
+using namespace tg::models;
 
 TEST_CASE("pca matches numpy's eigh on the covariance, signs fixed the same way") {
   test::Fixture fixture("pca");

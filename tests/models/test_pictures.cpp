@@ -14,6 +14,7 @@
 #include "tests/scratch.hpp"
 
 using namespace tg;
+using namespace tg::models;
 
 namespace {
 

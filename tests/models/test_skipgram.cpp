@@ -35,27 +35,28 @@ std::vector<std::string> synthetic_text() {
   return lines;
 }
 
-tg::SkipGramConfig small_config() {
+tg::models::SkipGramConfig small_config() {
   return {.dim = 16, .window = 3, .negative = 5, .epochs = 10, .lr = 0.05, .sample = 0, .threads = 1, .seed = 3};
 }
 
 }  // namespace
 
 TEST_CASE("the corpus: min_count, most frequent first (ties: first seen), sentences kept apart") {
-  tg::SkipGramCorpus corpus = tg::make_skipgram_corpus({"b a b c", "", "a  b d\t", "e"}, {.min_count = 2});
+  tg::models::SkipGramCorpus corpus =
+      tg::models::make_skipgram_corpus({"b a b c", "", "a  b d\t", "e"}, {.min_count = 2});
   CHECK(corpus.words == std::vector<std::string>{"b", "a"});
   CHECK(corpus.counts == std::vector<int64_t>{3, 2});
   CHECK(corpus.ids == std::vector<int32_t>{0, 1, 0, 1, 0});
   CHECK(corpus.sentence_end == std::vector<int64_t>{3, 5});  // the empty line and "e" leave no sentence
   CHECK(corpus.tokens_read == 8);
-  CHECK(contains(error_of([] { tg::make_skipgram_corpus({"a b c"}, {.min_count = 2}); }),
+  CHECK(contains(error_of([] { tg::models::make_skipgram_corpus({"a b c"}, {.min_count = 2}); }),
                  "no word occurs at least 2 times (min_count), found 3 distinct words in 3 tokens"));
 }
 
 TEST_CASE("skip-gram: two words that share every context end nearer than unrelated words") {
-  tg::SkipGramCorpus corpus = tg::make_skipgram_corpus(synthetic_text(), {.min_count = 1});
-  tg::SkipGramModel model = tg::train_skipgram(corpus, small_config());
-  tg::SimilarityIndex index(model.vectors);
+  tg::models::SkipGramCorpus corpus = tg::models::make_skipgram_corpus(synthetic_text(), {.min_count = 1});
+  tg::models::SkipGramModel model = tg::models::train_skipgram(corpus, small_config());
+  tg::models::SimilarityIndex index(model.vectors);
   const float pets = index.similarity("cat", "dog"), roads = index.similarity("car", "bus");
   const float across = std::max({index.similarity("cat", "car"), index.similarity("cat", "bus"),
                                  index.similarity("dog", "car"), index.similarity("dog", "bus")});
@@ -67,32 +68,34 @@ TEST_CASE("skip-gram: two words that share every context end nearer than unrelat
 }
 
 TEST_CASE("skip-gram: with one thread the same seed gives the same vectors, bit for bit; another seed does not") {
-  tg::SkipGramCorpus corpus = tg::make_skipgram_corpus(synthetic_text(), {.min_count = 1});
-  tg::SkipGramConfig config = small_config();
+  tg::models::SkipGramCorpus corpus = tg::models::make_skipgram_corpus(synthetic_text(), {.min_count = 1});
+  tg::models::SkipGramConfig config = small_config();
   config.epochs = 2;
   config.sample = 1e-2;  // subsampling draws too
-  tg::SkipGramModel a = tg::train_skipgram(corpus, config), b = tg::train_skipgram(corpus, config);
+  tg::models::SkipGramModel a = tg::models::train_skipgram(corpus, config),
+                            b = tg::models::train_skipgram(corpus, config);
   CHECK(a.vectors.values == b.vectors.values);
   CHECK(a.output == b.output);
   config.seed = 4;
-  CHECK(tg::train_skipgram(corpus, config).vectors.values != a.vectors.values);
+  CHECK(tg::models::train_skipgram(corpus, config).vectors.values != a.vectors.values);
 }
 
 TEST_CASE("skip-gram: initial vectors are U(-0.5/dim, 0.5/dim); two Hogwild threads train too") {
-  tg::SkipGramCorpus corpus = tg::make_skipgram_corpus(synthetic_text(), {.min_count = 1});
-  tg::SkipGramConfig config = small_config();
+  tg::models::SkipGramCorpus corpus = tg::models::make_skipgram_corpus(synthetic_text(), {.min_count = 1});
+  tg::models::SkipGramConfig config = small_config();
   config.threads = 2;
   int reports = 0;
   double last_loss = 0;
-  tg::SkipGramModel model = tg::train_skipgram(corpus, config, [&](const tg::SkipGramProgress& p) {
-    ++reports;
-    last_loss = p.loss;
-    CHECK(p.words_done <= p.words_total);
-  });
+  tg::models::SkipGramModel model =
+      tg::models::train_skipgram(corpus, config, [&](const tg::models::SkipGramProgress& p) {
+        ++reports;
+        last_loss = p.loss;
+        CHECK(p.words_done <= p.words_total);
+      });
   CHECK(reports >= 1);
   CHECK(last_loss > 0);
   for (float v : model.vectors.values) REQUIRE(std::isfinite(v));
-  tg::SimilarityIndex index(model.vectors);
+  tg::models::SimilarityIndex index(model.vectors);
   CHECK(index.similarity("cat", "dog") > index.similarity("cat", "car"));
 }
 
@@ -100,8 +103,8 @@ TEST_CASE("skip-gram: a bad text file or config is one error") {
   tg::test::TempDir dir;
   const std::string empty = dir.file("empty.txt");
   std::ofstream(empty) << "";
-  CHECK(contains(error_of([&] { tg::read_skipgram_corpus(empty); }), "empty.txt: the text is empty"));
-  CHECK(contains(error_of([&] { tg::read_skipgram_corpus(dir.file("none.txt")); }), "none.txt: cannot open"));
-  tg::SkipGramCorpus corpus = tg::make_skipgram_corpus({"a b a b"}, {.min_count = 1});
-  CHECK(contains(error_of([&] { tg::train_skipgram(corpus, {.dim = 0}); }), "expected dim"));
+  CHECK(contains(error_of([&] { tg::models::read_skipgram_corpus(empty); }), "empty.txt: the text is empty"));
+  CHECK(contains(error_of([&] { tg::models::read_skipgram_corpus(dir.file("none.txt")); }), "none.txt: cannot open"));
+  tg::models::SkipGramCorpus corpus = tg::models::make_skipgram_corpus({"a b a b"}, {.min_count = 1});
+  CHECK(contains(error_of([&] { tg::models::train_skipgram(corpus, {.dim = 0}); }), "expected dim"));
 }

@@ -9,6 +9,7 @@
 #include "tests/scratch.hpp"
 
 using namespace tg;
+using namespace tg::models;
 
 namespace {
 

@@ -22,7 +22,7 @@ std::string data_file(const std::string& name) { return std::string(TG_TEST_DIR)
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::vector<float> row_of(const tg::WordVectors& v, const std::string& word) {
+std::vector<float> row_of(const tg::models::WordVectors& v, const std::string& word) {
   const float* row = v.find(word);
   REQUIRE(row != nullptr);
   return std::vector<float>(row, row + v.dim);
@@ -49,8 +49,8 @@ struct BinaryFile {
 }  // namespace
 
 TEST_CASE("word2vec text with a header is read in file order and detected as word2vec text") {
-  tg::WordVectors v = tg::read_vectors(data_file("word2vec.txt"));
-  CHECK(v.format == tg::VectorFormat::word2vec_text);
+  tg::models::WordVectors v = tg::models::read_vectors(data_file("word2vec.txt"));
+  CHECK(v.format == tg::models::VectorFormat::word2vec_text);
   CHECK(v.dim == 3);
   CHECK(v.words == std::vector<std::string>{"zorp", "blick", "quux", "Frobo"});
   CHECK(v.values.size() == 12);
@@ -63,8 +63,8 @@ TEST_CASE("word2vec text with a header is read in file order and detected as wor
 }
 
 TEST_CASE("GloVe text has no header; trailing spaces, CRLF, blank lines and UTF-8 words are fine") {
-  tg::WordVectors v = tg::read_vectors(data_file("glove.txt"));
-  CHECK(v.format == tg::VectorFormat::glove);
+  tg::models::WordVectors v = tg::models::read_vectors(data_file("glove.txt"));
+  CHECK(v.format == tg::models::VectorFormat::glove);
   CHECK(v.dim == 4);
   CHECK(v.words == std::vector<std::string>{"zorp", "blick", "w\xc3\xbcmpel", "quux"});
   CHECK(row_of(v, "blick") == std::vector<float>{-1, -2, -3, -4});
@@ -73,11 +73,12 @@ TEST_CASE("GloVe text has no header; trailing spaces, CRLF, blank lines and UTF-
 }
 
 TEST_CASE("a fastText .vec file reads like word2vec text") {
-  tg::WordVectors v = tg::read_vectors(data_file("fasttext.vec"), {.format = tg::VectorFormat::fasttext_vec});
+  tg::models::WordVectors v =
+      tg::models::read_vectors(data_file("fasttext.vec"), {.format = tg::models::VectorFormat::fasttext_vec});
   CHECK(v.dim == 2);
   CHECK(v.words == std::vector<std::string>{"zorp", "blick", "quux"});
   CHECK(row_of(v, "blick") == std::vector<float>{-0.5f, -0.25f});
-  CHECK(tg::read_vectors(data_file("fasttext.vec")).values == v.values);  // auto-detected the same
+  CHECK(tg::models::read_vectors(data_file("fasttext.vec")).values == v.values);  // auto-detected the same
 }
 
 TEST_CASE("word2vec binary is detected and read back bit for bit, with or without newlines") {
@@ -86,8 +87,8 @@ TEST_CASE("word2vec binary is detected and read back bit for bit, with or withou
   for (bool newlines : {true, false}) {
     CAPTURE(newlines);
     BinaryFile file(entries, 3, newlines);
-    tg::WordVectors v = tg::read_vectors(file.path);
-    CHECK(v.format == tg::VectorFormat::word2vec_binary);
+    tg::models::WordVectors v = tg::models::read_vectors(file.path);
+    CHECK(v.format == tg::models::VectorFormat::word2vec_binary);
     CHECK(v.dim == 3);
     REQUIRE(v.size() == 3);
     for (const auto& [word, values] : entries) {
@@ -99,30 +100,30 @@ TEST_CASE("word2vec binary is detected and read back bit for bit, with or withou
 
 TEST_CASE("a named format is used as given, and a wrong one fails at the first line it cannot read") {
   std::string path = data_file("glove.txt");
-  CHECK(contains(error_of([&] { tg::read_vectors(path, {.format = tg::VectorFormat::word2vec_text}); }),
+  CHECK(contains(error_of([&] { tg::models::read_vectors(path, {.format = tg::models::VectorFormat::word2vec_text}); }),
                  path + ":1: expected a header 'word_count dimension', found \"zorp 0.1 0.2 0.3 0.4\""));
   // Read as GloVe, the header "4 3" is a word "4" with one value, so line 2 has too many.
   path = data_file("word2vec.txt");
-  CHECK(error_of([&] { tg::read_vectors(path, {.format = tg::VectorFormat::glove}); }) ==
+  CHECK(error_of([&] { tg::models::read_vectors(path, {.format = tg::models::VectorFormat::glove}); }) ==
         path + ":2: expected 1 values after the word, found 3");
 }
 
 TEST_CASE("max_words keeps only the first words of the file") {
-  tg::WordVectors text = tg::read_vectors(data_file("word2vec.txt"), {.max_words = 2});
+  tg::models::WordVectors text = tg::models::read_vectors(data_file("word2vec.txt"), {.max_words = 2});
   CHECK(text.words == std::vector<std::string>{"zorp", "blick"});
   CHECK(text.values.size() == 6);
-  CHECK(tg::read_vectors(data_file("glove.txt"), {.max_words = 3}).size() == 3);
+  CHECK(tg::models::read_vectors(data_file("glove.txt"), {.max_words = 3}).size() == 3);
   // The limit stops before the broken line 3, so the file reads without error.
-  CHECK(tg::read_vectors(data_file("short_row.txt"), {.max_words = 2}).size() == 2);
+  CHECK(tg::models::read_vectors(data_file("short_row.txt"), {.max_words = 2}).size() == 2);
   BinaryFile binary({{"a", {1, 2}}, {"b", {3, 4}}, {"c", {5, 6}}}, 2);
-  tg::WordVectors v = tg::read_vectors(binary.path, {.max_words = 1});
+  tg::models::WordVectors v = tg::models::read_vectors(binary.path, {.max_words = 1});
   CHECK(v.words == std::vector<std::string>{"a"});
   CHECK(v.values == std::vector<float>{1, 2});
 }
 
 TEST_CASE("a repeated word keeps its first vector and the repeats are reported in one warning line") {
   std::string path = data_file("repeats.txt");
-  tg::WordVectors v = tg::read_vectors(path);
+  tg::models::WordVectors v = tg::models::read_vectors(path);
   CHECK(v.words == std::vector<std::string>{"zorp", "blick", "quux"});
   CHECK(row_of(v, "zorp") == std::vector<float>{1, 2});
   CHECK(row_of(v, "blick") == std::vector<float>{3, 4});
@@ -135,8 +136,8 @@ TEST_CASE("a repeated word keeps its first vector and the repeats are reported i
 }
 
 TEST_CASE("a malformed vectors file is an error naming file:line, what was found and what was expected") {
-  auto error_for = [](const std::string& name, tg::VectorReadOptions options = {}) {
-    return error_of([&] { tg::read_vectors(data_file(name), options); });
+  auto error_for = [](const std::string& name, tg::models::VectorReadOptions options = {}) {
+    return error_of([&] { tg::models::read_vectors(data_file(name), options); });
   };
   std::string dir = data_file("");
   CHECK(error_for("short_row.txt") == dir + "short_row.txt:3: expected 3 values after the word, found 2");
@@ -156,28 +157,30 @@ TEST_CASE("a malformed vectors file is an error naming file:line, what was found
 TEST_CASE("a truncated word2vec binary file is an error naming the word and what is missing") {
   // Header "2 3\n" (4 bytes), "zorp " + 12 bytes + "\n", "blick " + 12 bytes - 5 cut off.
   BinaryFile cut({{"zorp", {1, 2, 3}}, {"blick", {4, 5, 6}}}, 3, false, 5);
-  CHECK(error_of([&] { tg::read_vectors(cut.path); }) ==
+  CHECK(error_of([&] { tg::models::read_vectors(cut.path); }) ==
         cut.path + ": word 2 (byte 21): expected 3 float32 values after \"blick\", but the file ends after 7 bytes");
   BinaryFile missing_word({{"zorp", {1, 2, 3}}, {"blick", {4, 5, 6}}}, 3, true, 19);
-  CHECK(error_of([&] { tg::read_vectors(missing_word.path); }) ==
+  CHECK(error_of([&] { tg::models::read_vectors(missing_word.path); }) ==
         missing_word.path + ": word 2 (byte 22): the header says 2 words, but the file ends after 1");
 }
 
 TEST_CASE("a word with a line break inside is quoted and escaped, so the error stays on one line") {
   BinaryFile file({{"zo\nrp", {1, 2}}}, 2);
-  CHECK(error_of([&] { tg::read_vectors(file.path); }) ==
+  CHECK(error_of([&] { tg::models::read_vectors(file.path); }) ==
         file.path + ": word 1 (byte 4): expected a word and a space, found \"zo\\nrp\"");
 }
 
 TEST_CASE("format names round-trip, and an unknown name is an error listing the known ones") {
-  for (auto f : {tg::VectorFormat::auto_detect, tg::VectorFormat::word2vec_text, tg::VectorFormat::glove,
-                 tg::VectorFormat::word2vec_binary, tg::VectorFormat::fasttext_vec})
-    CHECK(tg::parse_vector_format(tg::vector_format_name(f)) == f);
-  CHECK(contains(error_of([] { tg::parse_vector_format("gloves"); }), "unknown format \"gloves\", expected auto"));
+  for (auto f :
+       {tg::models::VectorFormat::auto_detect, tg::models::VectorFormat::word2vec_text, tg::models::VectorFormat::glove,
+        tg::models::VectorFormat::word2vec_binary, tg::models::VectorFormat::fasttext_vec})
+    CHECK(tg::models::parse_vector_format(tg::models::vector_format_name(f)) == f);
+  CHECK(contains(error_of([] { tg::models::parse_vector_format("gloves"); }),
+                 "unknown format \"gloves\", expected auto"));
 }
 
 TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws the missing ones") {
-  tg::WordVectors v = tg::read_vectors(data_file("word2vec.txt"));  // zorp, blick, quux, Frobo; dim 3
+  tg::models::WordVectors v = tg::models::read_vectors(data_file("word2vec.txt"));  // zorp, blick, quux, Frobo; dim 3
   std::vector<std::string> vocab = {"<pad>", "<unk>", "zorp", "QUUX", "nothere", "blick", "frobo"};
   const int64_t rows = static_cast<int64_t>(vocab.size());
   auto row = [&](const std::vector<float>& table, int64_t id) {
@@ -187,7 +190,7 @@ TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws th
   SUBCASE("exact matches only") {
     std::vector<float> table(rows * 3, 9.0f);
     tg::Generator gen(7);
-    tg::Coverage c = tg::fill_embedding(table.data(), vocab, v, {}, gen);
+    tg::models::Coverage c = tg::models::fill_embedding(table.data(), vocab, v, {}, gen);
     CHECK(c.total == rows - 2);  // every word but <pad> and <unk>
     CHECK(c.found == 2);         // zorp, blick
     CHECK(c.found_lowercase == 0);
@@ -203,7 +206,7 @@ TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws th
   }
   SUBCASE("the lowercase fallback matches QUUX to quux, but not frobo to Frobo") {
     std::vector<float> table(rows * 3, 9.0f);
-    tg::Coverage c = tg::fill_embedding(table.data(), vocab, v, {.lowercase_fallback = true});
+    tg::models::Coverage c = tg::models::fill_embedding(table.data(), vocab, v, {.lowercase_fallback = true});
     CHECK(c.found == 3);  // zorp, blick, and QUUX as quux; "frobo" has no vector ("Frobo" does)
     CHECK(c.found_lowercase == 1);
     CHECK(row(table, 3) == row_of(v, "quux"));
@@ -212,32 +215,33 @@ TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws th
   }
   SUBCASE("missing rows can be left as they are") {
     std::vector<float> table(rows * 3, 9.0f);
-    tg::fill_embedding(table.data(), vocab, v, {.init_missing = false});
+    tg::models::fill_embedding(table.data(), vocab, v, {.init_missing = false});
     CHECK(row(table, 4) == std::vector<float>{9, 9, 9});
     CHECK(row(table, 0) == std::vector<float>{0, 0, 0});
   }
   SUBCASE("the same seed draws the same missing rows") {
     std::vector<float> a(rows * 3), b(rows * 3);
     tg::Generator gen_a(42), gen_b(42);
-    tg::fill_embedding(a.data(), vocab, v, {}, gen_a);
-    tg::fill_embedding(b.data(), vocab, v, {}, gen_b);
+    tg::models::fill_embedding(a.data(), vocab, v, {}, gen_a);
+    tg::models::fill_embedding(b.data(), vocab, v, {}, gen_b);
     CHECK(a == b);
   }
   SUBCASE("a missing sample is capped, and no padding row can be asked for") {
     std::vector<float> table(rows * 3, 9.0f);
-    tg::Coverage c = tg::fill_embedding(table.data(), vocab, v, {.padding_id = -1, .missing_sample_size = 2});
+    tg::models::Coverage c =
+        tg::models::fill_embedding(table.data(), vocab, v, {.padding_id = -1, .missing_sample_size = 2});
     CHECK(c.total == rows - 2);  // <pad> and <unk> are still not words
     CHECK(c.missing_sample == std::vector<std::string>{"QUUX", "nothere"});
     CHECK(contains(c.summary(), "missing: \"QUUX\", \"nothere\", ..."));
     for (float x : row(table, 0)) CHECK((x >= -0.25f && x < 0.25f));  // row 0 is an ordinary row now
   }
   SUBCASE("a vector the file has for <unk> is used, still without counting it") {
-    tg::WordVectors with_unk = v;
+    tg::models::WordVectors with_unk = v;
     with_unk.words.push_back("<unk>");
     with_unk.index["<unk>"] = with_unk.size() - 1;
     with_unk.values.insert(with_unk.values.end(), {7, 8, 9});
     std::vector<float> table(rows * 3);
-    tg::Coverage c = tg::fill_embedding(table.data(), vocab, with_unk);
+    tg::models::Coverage c = tg::models::fill_embedding(table.data(), vocab, with_unk);
     CHECK(row(table, 1) == std::vector<float>{7, 8, 9});
     CHECK(c.found == 2);
     CHECK(c.total == rows - 2);
@@ -245,18 +249,18 @@ TEST_CASE("fill_embedding copies found rows, zeroes the padding row and draws th
 }
 
 TEST_CASE("fill_embedding on a tensor checks its shape and fills a parameter that requires grad") {
-  tg::WordVectors v = tg::read_vectors(data_file("word2vec.txt"));
+  tg::models::WordVectors v = tg::models::read_vectors(data_file("word2vec.txt"));
   std::vector<std::string> vocab = {"<pad>", "zorp", "quux"};
   tg::Tensor weight = tg::ones({3, 3});
   weight.requires_grad_();
-  tg::Coverage c = tg::fill_embedding(weight, vocab, v);
+  tg::models::Coverage c = tg::models::fill_embedding(weight, vocab, v);
   CHECK(c.found == 2);
   CHECK(weight.requires_grad());
   CHECK(weight.is_leaf());
   CHECK(weight.to_vector() == std::vector<float>{0, 0, 0, 0.5f, -1.25f, 2, 3.75f, 4.5f, -6});
 
   tg::Tensor wrong = tg::zeros({3, 4});
-  CHECK(error_of([&] { tg::fill_embedding(wrong, vocab, v); }) ==
+  CHECK(error_of([&] { tg::models::fill_embedding(wrong, vocab, v); }) ==
         "fill_embedding: table has shape [3, 4], expected [3, 3] (3 words, vectors of dimension 3)");
 }
 
@@ -266,8 +270,8 @@ TEST_CASE("the real GloVe 50d subset reads completely and agrees with a plain st
     MESSAGE("skipped: " << path << " is absent");
     return;
   }
-  tg::WordVectors v = tg::read_vectors(path, {.expected_dim = 50});
-  CHECK(v.format == tg::VectorFormat::glove);
+  tg::models::WordVectors v = tg::models::read_vectors(path, {.expected_dim = 50});
+  CHECK(v.format == tg::models::VectorFormat::glove);
   CHECK(v.warnings.empty());
 
   // An independent, slow reading of the same file with iostreams.
@@ -295,19 +299,20 @@ TEST_CASE("every format round-trips exactly: words, order and float32 values") {
   // Values that need all 9 significant digits, tiny and huge ones, a negative zero.
   std::vector<float> values = {0.1f, -1.0f / 3.0f, 1e-30f, 3.4e38f, -0.0f, 123456.789f,
                                2.0f / 7.0f, -5e-8f, 1.0f, 0.0f, 65504.0f, -2.5f};
-  tg::WordVectors v = tg::make_vectors({"the", "Ünïcode", "a"}, values, 4, "made");
-  for (tg::VectorFormat format : {tg::VectorFormat::glove, tg::VectorFormat::word2vec_text,
-                                  tg::VectorFormat::fasttext_vec, tg::VectorFormat::word2vec_binary}) {
-    CAPTURE(tg::vector_format_name(format));
-    const std::string path = dir.file(std::string(tg::vector_format_name(format)) + ".txt");
-    tg::write_vectors(path, v, format);
-    tg::WordVectors back = tg::read_vectors(path);  // detected, not told
+  tg::models::WordVectors v = tg::models::make_vectors({"the", "Ünïcode", "a"}, values, 4, "made");
+  for (tg::models::VectorFormat format :
+       {tg::models::VectorFormat::glove, tg::models::VectorFormat::word2vec_text,
+        tg::models::VectorFormat::fasttext_vec, tg::models::VectorFormat::word2vec_binary}) {
+    CAPTURE(tg::models::vector_format_name(format));
+    const std::string path = dir.file(std::string(tg::models::vector_format_name(format)) + ".txt");
+    tg::models::write_vectors(path, v, format);
+    tg::models::WordVectors back = tg::models::read_vectors(path);  // detected, not told
     CHECK(back.words == v.words);
     CHECK(back.dim == 4);
     REQUIRE(back.values.size() == values.size());
     CHECK(std::memcmp(back.values.data(), values.data(), values.size() * sizeof(float)) == 0);
-    CHECK((back.format == format || (format == tg::VectorFormat::fasttext_vec &&
-                                     back.format == tg::VectorFormat::word2vec_text)));
+    CHECK((back.format == format || (format == tg::models::VectorFormat::fasttext_vec &&
+                                     back.format == tg::models::VectorFormat::word2vec_text)));
   }
   std::ifstream w2v(dir.file("word2vec-text.txt"));
   std::string header;
@@ -317,11 +322,11 @@ TEST_CASE("every format round-trips exactly: words, order and float32 values") {
 
 TEST_CASE("writing a word with whitespace, or an empty or repeated word, is refused and writes nothing") {
   tg::test::TempDir dir;
-  CHECK(contains(error_of([] { tg::make_vectors({"a", "a"}, {1, 2}, 1); }), "word \"a\" appears twice"));
-  CHECK(contains(error_of([] { tg::make_vectors({"a"}, {1, 2}, 1); }), "2 values for 1 words of dimension 1"));
-  tg::WordVectors v = tg::make_vectors({"ok", "new york"}, {1, 2}, 1);
+  CHECK(contains(error_of([] { tg::models::make_vectors({"a", "a"}, {1, 2}, 1); }), "word \"a\" appears twice"));
+  CHECK(contains(error_of([] { tg::models::make_vectors({"a"}, {1, 2}, 1); }), "2 values for 1 words of dimension 1"));
+  tg::models::WordVectors v = tg::models::make_vectors({"ok", "new york"}, {1, 2}, 1);
   const std::string path = dir.file("out.vec");
-  CHECK(contains(error_of([&] { tg::write_vectors(path, v, tg::VectorFormat::glove); }),
+  CHECK(contains(error_of([&] { tg::models::write_vectors(path, v, tg::models::VectorFormat::glove); }),
                  "word 1 \"new york\" has whitespace in it"));
   CHECK(dir.listing().empty());
 }
@@ -339,11 +344,12 @@ TEST_CASE("a checkpoint's embedding and vocab are a vector set") {
   };
   Tiny tiny;
   const std::string path = dir.file("m.safetensors");
-  const nlohmann::json config = tg::ClassifierConfig{.vocab_size = 4, .dim = 2}.to_json();
-  tg::save_model(path, tiny, {.kind = "classifier", .config = config, .vocab = {"<pad>", "<unk>", "good", "bad"}, .labels = {}});
-  tg::WordVectors v = tg::read_checkpoint_vectors(path);
+  const nlohmann::json config = tg::models::ClassifierConfig{.vocab_size = 4, .dim = 2}.to_json();
+  tg::models::save_model(path, tiny, {.kind = "classifier", .config = config, .vocab = {"<pad>", "<unk>", "good", "bad"}, .labels = {}});
+  tg::models::WordVectors v = tg::models::read_checkpoint_vectors(path);
   CHECK(v.words == std::vector<std::string>{"<pad>", "<unk>", "good", "bad"});
   CHECK(row_of(v, "bad") == std::vector<float>{5, 6});
-  tg::save_model(path, tiny, {.kind = "classifier", .config = config, .vocab = {"<pad>", "<unk>"}, .labels = {}});
-  CHECK(contains(error_of([&] { tg::read_checkpoint_vectors(path); }), "the vocab has 2 tokens, embedding.weight has 4 rows"));
+  tg::models::save_model(path, tiny,
+                         {.kind = "classifier", .config = config, .vocab = {"<pad>", "<unk>"}, .labels = {}});
+  CHECK(contains(error_of([&] { tg::models::read_checkpoint_vectors(path); }), "the vocab has 2 tokens, embedding.weight has 4 rows"));
 }

@@ -40,7 +40,7 @@ TEST_CASE("check_fits_in_memory refuses with the numbers") {
 
 TEST_CASE("compare_settings: fixed settings must match, changed ones are listed (issue 10's --lr)") {
   tg::RunSettings saved{.fixed = {{"seed", "1"}}, .changeable = {{"lr", "0.05"}, {"epochs", "2"}}};
-  tg::TrainState state;
+  tg::models::TrainState state;
   tg::store_settings(saved, state);
   tg::RunSettings here = saved;
   CHECK(tg::compare_settings("s", here, state) == "");
@@ -52,7 +52,7 @@ TEST_CASE("compare_settings: fixed settings must match, changed ones are listed 
 }
 
 TEST_CASE("extra_number parses with a check, not std::stod") {
-  tg::TrainState state;
+  tg::models::TrainState state;
   state.extra = {{"seconds", "12.5"}, {"bad", "3abc"}, {"huge", "1e999"}};
   CHECK(tg::extra_number(state, "seconds", 0, "s") == 12.5);
   CHECK(tg::extra_number(state, "missing", -1, "s") == -1);

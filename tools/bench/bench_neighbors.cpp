@@ -18,9 +18,9 @@ int bench_neighbors(const BenchOptions& opt) {
   std::vector<float> values(size_t(kVocab * kDim));
   for (int64_t i = 0; i < kVocab; ++i) words.push_back(fmt::format("w{}", i));
   for (float& v : values) v = float(gen.normal());
-  WordVectors vectors = make_vectors(std::move(words), std::move(values), kDim, "generated");
-  double build = seconds_of([&] { SimilarityIndex index(vectors); });
-  SimilarityIndex index(vectors);
+  models::WordVectors vectors = models::make_vectors(std::move(words), std::move(values), kDim, "generated");
+  double build = seconds_of([&] { models::SimilarityIndex index(vectors); });
+  models::SimilarityIndex index(vectors);
   int64_t next = 0;
   double one = median_seconds(opt, [&] { index.neighbors(vectors.words[size_t(next++ % kVocab)], kK); });
   // The floor: the same sgemv alone, reading the whole normalised table (V D 4 bytes = 120 MB) once.

@@ -54,22 +54,22 @@ std::string read_text_file(const std::string& path);
 // std::string per character: a 200 MB text takes its bytes plus 8 bytes a character, read in one pass
 // over the bytes. Errors as CharVocab::from_text's ("x.txt:3: byte 0xff is not valid UTF-8 ...").
 struct TextIds {
-  CharVocab vocab;
+  models::CharVocab vocab;
   std::vector<int64_t> ids;
 };
 TextIds read_text_ids(const std::string& path);
 
 // A model file's info for a charlm: kind, config, vocabulary.
-ModelInfo charlm_info(const CharLM& model, const CharVocab& vocab);
+models::ModelInfo charlm_info(const models::CharLM& model, const models::CharVocab& vocab);
 
 // A saved model with its vocabulary, rebuilt from a model file.
 struct LoadedModel {
-  CharVocab vocab;
-  std::unique_ptr<CharLM> model;
+  models::CharVocab vocab;
+  std::unique_ptr<models::CharLM> model;
 };
 LoadedModel load_charlm(const std::string& path);
 
 // "warning: ..." on stderr when `text` holds characters the vocabulary lacks (they read as <unk>).
-void warn_unknown_chars(const CharVocab& vocab, const std::string& text, const char* what);
+void warn_unknown_chars(const models::CharVocab& vocab, const std::string& text, const char* what);
 
 }  // namespace tg::charlm

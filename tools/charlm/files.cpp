@@ -35,7 +35,7 @@ TextIds read_text_ids(const std::string& path) {
   };
   int64_t line = 1, characters = 0;
   for (size_t at = 0; at < text.size();) {
-    int length = utf8_sequence_length(text, at);
+    int length = models::utf8_sequence_length(text, at);
     if (length == 0)
       fail("{}:{}: byte 0x{:02x} is not valid UTF-8, expected a UTF-8 text", path, line,
            static_cast<unsigned char>(text[at]));
@@ -44,37 +44,37 @@ TextIds read_text_ids(const std::string& path) {
     at += static_cast<size_t>(length);
     ++characters;
   }
-  std::vector<std::string> tokens{std::string(CharVocab::kUnkToken)};
+  std::vector<std::string> tokens{std::string(models::CharVocab::kUnkToken)};
   for (char32_t c = 0; c < kCodePoints; ++c) {
     if (id_of[c] < 0) continue;
     id_of[c] = static_cast<int64_t>(tokens.size());
     std::string character;
-    append_utf8(character, c);
+    models::append_utf8(character, c);
     tokens.push_back(std::move(character));
   }
   // Pass 2: the ids.
-  TextIds out{CharVocab::from_tokens(std::move(tokens), path), {}};
+  TextIds out{models::CharVocab::from_tokens(std::move(tokens), path), {}};
   out.ids.reserve(static_cast<size_t>(characters));
   for (size_t at = 0; at < text.size();) {
-    int length = utf8_sequence_length(text, at);
+    int length = models::utf8_sequence_length(text, at);
     out.ids.push_back(id_of[code_point(at, length)]);
     at += static_cast<size_t>(length);
   }
   return out;
 }
 
-ModelInfo charlm_info(const CharLM& model, const CharVocab& vocab) {
+models::ModelInfo charlm_info(const models::CharLM& model, const models::CharVocab& vocab) {
   return {.kind = "charlm", .config = model.config().to_json(), .vocab = vocab.tokens(), .labels = {}};
 }
 
 LoadedModel load_charlm(const std::string& path) {
-  ModelFile file = read_model_file(path, "charlm");
-  CharVocab vocab = CharVocab::from_tokens(file.info.vocab, path);
-  CharLMConfig config = CharLMConfig::from_json(file.info.config, path);
+  models::ModelFile file = models::read_model_file(path, "charlm");
+  models::CharVocab vocab = models::CharVocab::from_tokens(file.info.vocab, path);
+  models::CharLMConfig config = models::CharLMConfig::from_json(file.info.config, path);
   if (config.vocab_size != vocab.size())
     fail("{}: config says vocab_size {}, but the vocabulary has {} tokens", path, config.vocab_size, vocab.size());
-  auto model = std::make_unique<CharLM>(config);
-  load_parameters(*model, file);
+  auto model = std::make_unique<models::CharLM>(config);
+  models::load_parameters(*model, file);
   return {std::move(vocab), std::move(model)};
 }
 
@@ -91,7 +91,7 @@ std::string printable(const std::string& c) {
 
 }  // namespace
 
-void warn_unknown_chars(const CharVocab& vocab, const std::string& text, const char* what) {
+void warn_unknown_chars(const models::CharVocab& vocab, const std::string& text, const char* what) {
   std::vector<std::string> unknown = vocab.unknown_chars(text);
   if (unknown.empty()) return;
   std::string shown;

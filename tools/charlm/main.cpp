@@ -20,7 +20,7 @@ namespace {
 using namespace tg::charlm;
 
 // A size flag's check: the range models/limits.hpp allows (a model file's config is checked against it too).
-CLI::Range in_range(const tg::limits::Range& range) { return CLI::Range(range.min, range.max); }
+CLI::Range in_range(const tg::models::limits::Range& range) { return CLI::Range(range.min, range.max); }
 
 // A number in [0, 1), for --valid-frac.
 const CLI::Validator kFraction(
@@ -43,11 +43,15 @@ void add_train(CLI::App& app, TrainArgs& a, int& threads) {
   train->add_option("--text", a.text, "UTF-8 training text; its last --valid-frac is held out")->required();
   train->add_option("--out", a.out, "the model file to write (and <out>.state.safetensors for --resume)")
       ->required();
-  train->add_option("--emb", a.emb, "embedding size")->check(in_range(tg::limits::kDim))->capture_default_str();
-  train->add_option("--hidden", a.hidden, "LSTM hidden size")->check(in_range(tg::limits::kHidden))->capture_default_str();
-  train->add_option("--layers", a.layers, "LSTM layers")->check(in_range(tg::limits::kLayers))->capture_default_str();
-  train->add_option("--seq", a.seq, "characters per training window")->check(in_range(tg::limits::kSeq))->capture_default_str();
-  train->add_option("--batch", a.batch, "windows per step")->check(in_range(tg::limits::kBatch))->capture_default_str();
+  train->add_option("--emb", a.emb, "embedding size")->check(in_range(tg::models::limits::kDim))->capture_default_str();
+  train->add_option("--hidden", a.hidden, "LSTM hidden size")
+      ->check(in_range(tg::models::limits::kHidden))->capture_default_str();
+  train->add_option("--layers", a.layers, "LSTM layers")
+      ->check(in_range(tg::models::limits::kLayers))->capture_default_str();
+  train->add_option("--seq", a.seq, "characters per training window")
+      ->check(in_range(tg::models::limits::kSeq))->capture_default_str();
+  train->add_option("--batch", a.batch, "windows per step")
+      ->check(in_range(tg::models::limits::kBatch))->capture_default_str();
   train->add_option("--steps", a.steps, "optimizer steps in all (a resumed run counts the earlier ones)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -97,8 +101,10 @@ void add_eval(CLI::App& app, EvalArgs& a, int& threads) {
   CLI::App* eval = app.add_subcommand("eval", "the model's loss on a text, in nats and bits per character");
   eval->add_option("--model", a.model, "a model file written by tg-charlm train")->required();
   eval->add_option("--text", a.text, "UTF-8 text to evaluate on")->required();
-  eval->add_option("--seq", a.seq, "characters per window")->check(in_range(tg::limits::kSeq))->capture_default_str();
-  eval->add_option("--batch", a.batch, "windows per batch")->check(in_range(tg::limits::kBatch))->capture_default_str();
+  eval->add_option("--seq", a.seq, "characters per window")
+      ->check(in_range(tg::models::limits::kSeq))->capture_default_str();
+  eval->add_option("--batch", a.batch, "windows per batch")
+      ->check(in_range(tg::models::limits::kBatch))->capture_default_str();
   add_threads(eval, threads);
 }
 

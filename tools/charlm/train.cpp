@@ -36,7 +36,7 @@ namespace {
 // The text as ids, cut into a training part and the held-out last --valid-frac of it.
 // The vocabulary is the whole file's, so a character of the held-out part is never <unk>.
 struct Data {
-  CharVocab vocab;
+  models::CharVocab vocab;
   std::vector<int64_t> train, valid;
 };
 
@@ -72,7 +72,7 @@ Data load_data(const TrainArgs& args) {
 
 // What --resume keeps from the saved run (besides the model config, which the checkpoint checks): what
 // decides the windows the steps see; and what it takes from this command line (tools/common/resume.hpp).
-RunSettings run_settings(const TrainArgs& args, const CharVocab& vocab) {
+RunSettings run_settings(const TrainArgs& args, const models::CharVocab& vocab) {
   return {.fixed = {{"seq", std::to_string(args.seq)},
                     {"batch", std::to_string(args.batch)},
                     {"valid-frac", optim::format_number(args.valid_frac)},
@@ -112,9 +112,9 @@ class Trainer {
 
   const TrainArgs& args_;
   Data data_;
-  CharLM model_;
+  models::CharLM model_;
   optim::Adam adam_;
-  ModelInfo info_;
+  models::ModelInfo info_;
   RunSettings settings_;
   bool save_state_ = false;     // --save-state or --resume
   int64_t skipped_steps_ = 0;   // --skip-nonfinite
@@ -132,7 +132,7 @@ class Trainer {
 const std::vector<std::string> kLogColumns = {"step", "train_loss", "valid_loss", "valid_bpc", "seconds"};
 
 void Trainer::resume() {
-  const std::string path = state_path(args_.out);
+  const std::string path = models::state_path(args_.out);
   Resumed resumed = resume_training(path, model_, adam_, info_, settings_, args_.lr);
   step_ = resumed.state.step;
   saved_step_ = step_;
@@ -142,7 +142,7 @@ void Trainer::resume() {
 
 void Trainer::train_step() {
   auto start = std::chrono::steady_clock::now();
-  LmBatch batch = random_windows(data_.train, args_.batch, args_.seq, default_generator());
+  models::LmBatch batch = models::random_windows(data_.train, args_.batch, args_.seq, default_generator());
   adam_.zero_grad();
   Tensor loss = model_.loss(batch);
   loss.backward();
@@ -173,51 +173,53 @@ void Trainer::evaluate_and_save() {
   double train_loss = loss_count_ > 0 ? loss_sum_ / static_cast<double>(loss_count_) : std::nan("");
   std::string line = fmt::format("step {}: train loss {:.4f}", step_, train_loss);
   if (!data_.valid.empty()) {
-    valid_loss_ = evaluate_loss(model_, data_.valid, args_.seq, args_.batch);
-    line += fmt::format(", held-out loss {:.4f} nats/char = {:.4f} bits/char", valid_loss_, nats_to_bits(valid_loss_));
+    valid_loss_ = models::evaluate_loss(model_, data_.valid, args_.seq, args_.batch);
+    line += fmt::format(", held-out loss {:.4f} nats/char = {:.4f} bits/char", valid_loss_,
+                        models::nats_to_bits(valid_loss_));
   }
   note(args_, line);
   loss_sum_ = 0;
   loss_count_ = 0;
   if (log_)
-    log_->add({static_cast<double>(step_), train_loss, valid_loss_, nats_to_bits(valid_loss_), seconds_});
+    log_->add({static_cast<double>(step_), train_loss, valid_loss_, models::nats_to_bits(valid_loss_), seconds_});
   if (!args_.plot.empty()) write_plot();
 
-  save_model(args_.out, model_, info_);
+  models::save_model(args_.out, model_, info_);
   saved_step_ = step_;
   if (!save_state_) return;
-  TrainState state{.epoch = 0, .step = step_, .rng = default_generator().state(), .extra = {}};
+  models::TrainState state{.epoch = 0, .step = step_, .rng = default_generator().state(), .extra = {}};
   store_settings(settings_, state);
   state.extra["seconds"] = optim::format_number(seconds_);
-  save_train_state(state_path(args_.out), model_, adam_, info_, state);
+  models::save_train_state(models::state_path(args_.out), model_, adam_, info_, state);
 }
 
 // The training and held-out losses at each evaluation so far; the saved model is the latest one.
 void Trainer::write_plot() const {
   std::vector<double> steps = log_->column("step");
-  save_line_plot(args_.plot,
-                 {{"train loss", steps, log_->column("train_loss")}, {"held-out loss", steps, log_->column("valid_loss")}},
-                 {.title = "tg-charlm train: " + std::filesystem::path(args_.text).filename().string(),
-                  .x_label = "step", .y_label = "loss (nats/char)", .integer_x = true,
-                  .marked_x = static_cast<double>(step_), .marked_label = fmt::format("saved: step {}", step_)});
+  models::save_line_plot(
+      args_.plot,
+      {{"train loss", steps, log_->column("train_loss")}, {"held-out loss", steps, log_->column("valid_loss")}},
+      {.title = "tg-charlm train: " + std::filesystem::path(args_.text).filename().string(),
+       .x_label = "step", .y_label = "loss (nats/char)", .integer_x = true,
+       .marked_x = static_cast<double>(step_), .marked_label = fmt::format("saved: step {}", step_)});
 }
 
 void Trainer::print_sample() {
   Generator gen(args_.seed + static_cast<uint64_t>(step_));  // its own: the training stream stays as it is
   std::vector<int64_t> prompt = data_.vocab.encode("\n");
-  std::vector<int64_t> sample = generate(model_, prompt, {.length = 200}, gen);
+  std::vector<int64_t> sample = models::generate(model_, prompt, {.length = 200}, gen);
   note(args_, fmt::format("--- sample at step {} ---\n{}\n---", step_, data_.vocab.decode(sample)));
 }
 
 void Trainer::run() {
   save_state_ = args_.save_state || args_.resume;
-  std::string state_file = save_state_ ? state_path(args_.out) : "";
+  std::string state_file = save_state_ ? models::state_path(args_.out) : "";
   for (const std::string& path : {args_.out, args_.log, state_file}) {  // fail now, not after training, if
     if (path.empty()) continue;                                       // one of them cannot be written
     remove_stale_temporaries(path);  // left by saves that were killed before their rename
     AtomicFile probe(path);
   }
-  if (!args_.plot.empty()) check_picture_path(args_.plot);
+  if (!args_.plot.empty()) models::check_picture_path(args_.plot);
   if (args_.resume) resume();
   if (!args_.log.empty() || !args_.plot.empty())
     log_ = args_.resume && !args_.log.empty() ? TrainLog::resume(args_.log, kLogColumns, static_cast<double>(step_))
@@ -248,7 +250,7 @@ void Trainer::run() {
   double steps_per_second = step_seconds_ > 0 ? static_cast<double>(steps_here_) / step_seconds_ : 0;
   std::string result = data_.valid.empty() ? "no held-out part (--valid-frac 0)"
                                            : fmt::format("held-out loss {:.4f} nats/char = {:.4f} bits/char",
-                                                         valid_loss_, nats_to_bits(valid_loss_));
+                                                         valid_loss_, models::nats_to_bits(valid_loss_));
   fmt::print("step {}: {}; {:.1f} s, {:.2f} steps/s, {} thread(s); saved {}\n", step_, result, elapsed(),
              steps_per_second, num_threads(), args_.out);
 }

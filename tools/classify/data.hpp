@@ -18,18 +18,18 @@
 namespace tg::classify {
 
 // The model file's "config": config.to_json() plus the preprocessing's "tokenizer", "max_len", "ngrams".
-nlohmann::json model_config_json(const ClassifierConfig& config, const Preprocessing& preprocessing);
+nlohmann::json model_config_json(const models::ClassifierConfig& config, const models::Preprocessing& preprocessing);
 
 // format: "auto" (detected from the file) or a format name for parse_format.
-Dataset read_dataset(const std::string& path, const std::string& format);
+models::Dataset read_dataset(const std::string& path, const std::string& format);
 
 // A trained classifier with everything needed to use it.
 struct LoadedClassifier {
-  ClassifierConfig config;
-  Preprocessing preprocessing;
-  Vocab vocab;
-  LabelSet labels;
-  std::unique_ptr<TextClassifier> model;  // in eval mode
+  models::ClassifierConfig config;
+  models::Preprocessing preprocessing;
+  models::Vocab vocab;
+  models::LabelSet labels;
+  std::unique_ptr<models::TextClassifier> model;  // in eval mode
 };
 
 // Reads a model written by `tg-classify train`, checking that its vocabulary and labels fit its config.

@@ -13,7 +13,7 @@ namespace {
 
 // A size flag's check: an integer in the range models/limits.hpp allows (the same one a model file's config
 // is checked against), "--dim: Value 4611686018427387904 not in range [1 - 1048576]".
-CLI::Range in_range(const tg::limits::Range& range) { return CLI::Range(range.min, range.max); }
+CLI::Range in_range(const tg::models::limits::Range& range) { return CLI::Range(range.min, range.max); }
 
 using tg::classify::PredictOptions;
 using tg::classify::TestOptions;
@@ -31,10 +31,10 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
       ->check(CLI::IsMember({"bag", "lstm"}))->capture_default_str();
   cmd->add_option_function<int64_t>("--dim", [&o](int64_t d) { o.dim = d; o.dim_given = true; },
                                     "embedding size (default 64, or the --pretrained vectors' size)")
-      ->check(in_range(tg::limits::kDim));
-  cmd->add_option("--hidden", o.hidden, "LSTM hidden size")->check(in_range(tg::limits::kHidden))->capture_default_str();
+      ->check(in_range(tg::models::limits::kDim));
+  cmd->add_option("--hidden", o.hidden, "LSTM hidden size")->check(in_range(tg::models::limits::kHidden))->capture_default_str();
   cmd->add_option("--epochs", o.epochs, "passes over the training data")->check(tg::at_least(1))->capture_default_str();
-  cmd->add_option("--batch", o.batch_size, "examples per step")->check(in_range(tg::limits::kBatch))->capture_default_str();
+  cmd->add_option("--batch", o.batch_size, "examples per step")->check(in_range(tg::models::limits::kBatch))->capture_default_str();
   cmd->add_option("--lr", o.lr, "learning rate (default: adam family 3e-3 bag / 2e-3 lstm, sgd 1.0 bag / 0.1 lstm)")
       ->check(CLI::Range(1e-9, 1e3));
   cmd->add_option("--optimizer", o.optimizer, "adam, adamw, sgd or lazy-adam (sparse embedding gradients)")
@@ -60,7 +60,7 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
   cmd->add_option("--tokenizer", o.tokenizer, "basic (lowercase, split punctuation) or whitespace")
       ->check(CLI::IsMember({"basic", "whitespace"}))->capture_default_str();
   cmd->add_option("--max-len", o.max_len, "keep the first N words of each text (0: all); how many were cut is reported")
-      ->check(in_range(tg::limits::kMaxLen))->capture_default_str();
+      ->check(in_range(tg::models::limits::kMaxLen))->capture_default_str();
   cmd->add_option("--ngrams", o.ngrams, "also use word n-grams up to this length as tokens (fastText's -wordNgrams)")
       ->check(CLI::Range(1, 5))->capture_default_str();
   cmd->add_flag("--quiet", o.quiet, "no progress and no per-epoch lines: only warnings, errors and the result");

@@ -57,14 +57,14 @@ std::string Confusion::format(const std::vector<std::string>& names) const {
   return out;
 }
 
-Confusion evaluate(TextClassifier& model, const std::vector<EncodedExample>& examples, int64_t batch_size,
-                   double* mean_loss) {
+Confusion evaluate(models::TextClassifier& model, const std::vector<models::EncodedExample>& examples,
+                   int64_t batch_size, double* mean_loss) {
   NoGradGuard no_grad;
   bool was_training = model.is_training();
   model.eval();
   Confusion confusion(model.config().num_classes);
   double loss_sum = 0;
-  for (const Batch& batch : eval_batches(examples, batch_size)) {
+  for (const models::Batch& batch : models::eval_batches(examples, batch_size)) {
     Tensor logits = model.forward(batch.tokens, batch.lengths);  // [B, outputs]
     std::vector<int64_t> predicted = model.predicted_classes(logits);
     const int64_t* labels = batch.labels.i64();

@@ -30,7 +30,7 @@ class Confusion {
 
 // Runs the model (in eval mode, without recording) over every example. With `mean_loss`, also the
 // model's loss averaged over the examples (NaN when there are none).
-Confusion evaluate(TextClassifier& model, const std::vector<EncodedExample>& examples, int64_t batch_size = 256,
-                   double* mean_loss = nullptr);
+Confusion evaluate(models::TextClassifier& model, const std::vector<models::EncodedExample>& examples,
+                   int64_t batch_size = 256, double* mean_loss = nullptr);
 
 }  // namespace tg::classify

@@ -24,10 +24,10 @@ std::vector<std::string> read_inputs(const PredictOptions& options) {
   std::vector<std::string> texts = options.texts;
   if (options.input_path.empty()) return texts;
   if (options.input_path == "-") {
-    for (std::string line; std::getline(std::cin, line);) texts.push_back(to_utf8(line));
+    for (std::string line; std::getline(std::cin, line);) texts.push_back(models::to_utf8(line));
     return texts;
   }
-  for (std::string& line : read_utf8_lines(options.input_path)) texts.push_back(std::move(line));
+  for (std::string& line : models::read_utf8_lines(options.input_path)) texts.push_back(std::move(line));
   return texts;
 }
 
@@ -38,7 +38,7 @@ std::string format_row(const float* values, int64_t count, const char* format) {
 }
 
 // The top-k labels of one row of probabilities, most probable first (ties: lower class index first).
-std::string top_k(const float* probs, const LabelSet& labels, const PredictOptions& options) {
+std::string top_k(const float* probs, const models::LabelSet& labels, const PredictOptions& options) {
   std::vector<int64_t> order(labels.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return probs[a] > probs[b]; });
@@ -60,11 +60,12 @@ int run_predict(const PredictOptions& options) {
   std::vector<std::string> texts = read_inputs(options);
   if (texts.empty()) fail("predict: no input, expected --text \"...\" or a file of texts (- for stdin)");
 
-  std::vector<EncodedExample> encoded;
-  for (const std::string& text : texts) encoded.push_back({text_ids(text, loaded.vocab, loaded.preprocessing), 0});
+  std::vector<models::EncodedExample> encoded;
+  for (const std::string& text : texts)
+    encoded.push_back({models::text_ids(text, loaded.vocab, loaded.preprocessing), 0});
   std::vector<std::string> lines(texts.size());
   NoGradGuard no_grad;
-  for (const Batch& batch : eval_batches(encoded, 256)) {
+  for (const models::Batch& batch : models::eval_batches(encoded, 256)) {
     Tensor logits = loaded.model->forward(batch.tokens, batch.lengths);  // [B, outputs]
     Tensor probs = loaded.model->probabilities(logits);                 // [B, C]
     int64_t outputs = logits.size(1), classes = probs.size(1);

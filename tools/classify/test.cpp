@@ -11,9 +11,9 @@ namespace tg::classify {
 int run_test(const TestOptions& options) {
   set_num_threads(options.threads);
   LoadedClassifier loaded = load_classifier(options.model_path);
-  Dataset data = read_dataset(options.data_path, options.format);
-  std::vector<EncodedExample> encoded = encode_examples(data.examples, loaded.vocab, loaded.labels,
-                                                        loaded.preprocessing, options.data_path, "the model's labels");
+  models::Dataset data = read_dataset(options.data_path, options.format);
+  std::vector<models::EncodedExample> encoded = models::encode_examples(
+      data.examples, loaded.vocab, loaded.labels, loaded.preprocessing, options.data_path, "the model's labels");
   fmt::print(stderr, "{}\n", data.summary);
   Confusion confusion = evaluate(*loaded.model, encoded);
   fmt::print("N\t{}\n", confusion.count());

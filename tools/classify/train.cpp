@@ -37,39 +37,39 @@ const std::vector<std::string> kLogColumns = {"epoch", "step", "train_loss", "tr
 
 struct TrainData {
   std::vector<std::string> summaries;  // what was read: "train.tsv: TSV with header, 67349 examples, 2 labels"
-  Vocab vocab;
-  LabelSet labels;
-  std::vector<EncodedExample> train;
-  std::vector<EncodedExample> valid;  // may be empty (--valid-frac 0 and no --valid)
+  models::Vocab vocab;
+  models::LabelSet labels;
+  std::vector<models::EncodedExample> train;
+  std::vector<models::EncodedExample> valid;  // may be empty (--valid-frac 0 and no --valid)
 };
 
-TrainData prepare_data(const TrainOptions& options, const Preprocessing& preprocessing) {
+TrainData prepare_data(const TrainOptions& options, const models::Preprocessing& preprocessing) {
   TrainData data;
-  Dataset train_file = read_dataset(options.train_path, options.format);
+  models::Dataset train_file = read_dataset(options.train_path, options.format);
   data.summaries.push_back(train_file.summary);
-  std::vector<Example> train = std::move(train_file.examples);
-  std::vector<Example> valid;
+  std::vector<models::Example> train = std::move(train_file.examples);
+  std::vector<models::Example> valid;
   if (!options.valid_path.empty()) {
-    Dataset valid_file = read_dataset(options.valid_path, options.format);
+    models::Dataset valid_file = read_dataset(options.valid_path, options.format);
     data.summaries.push_back(valid_file.summary);
     valid = std::move(valid_file.examples);
   } else if (options.valid_fraction > 0) {
-    TrainValid split = split_train_valid(train, options.valid_fraction, options.seed);
+    models::TrainValid split = models::split_train_valid(train, options.valid_fraction, options.seed);
     train = std::move(split.train);
     valid = std::move(split.valid);
     data.summaries.push_back(fmt::format("valid: {} of the {} examples of {} held out (--valid-frac {})",
                                          valid.size(), valid.size() + train.size(), options.train_path,
                                          options.valid_fraction));
   }
-  WordCounts counts;
+  models::WordCounts counts;
   std::vector<std::string> label_names;
-  Preprocessing words_only{preprocessing.tokenizer, 0, 1};
+  models::Preprocessing words_only{preprocessing.tokenizer, 0, 1};
   int64_t cut = 0, longest = 0;  // texts longer than --max-len words, and the longest one's length
-  for (const Example& example : train) {
-    counts.add(text_tokens(example.text, preprocessing));
+  for (const models::Example& example : train) {
+    counts.add(models::text_tokens(example.text, preprocessing));
     label_names.push_back(example.label);
     if (preprocessing.max_len > 0) {
-      auto words = static_cast<int64_t>(text_tokens(example.text, words_only).size());
+      auto words = static_cast<int64_t>(models::text_tokens(example.text, words_only).size());
       cut += words > preprocessing.max_len;
       longest = std::max(longest, words);
     }
@@ -78,20 +78,21 @@ TrainData prepare_data(const TrainOptions& options, const Preprocessing& preproc
     data.summaries.push_back(fmt::format("--max-len {}: kept the first {} words of {} training text(s) (the "
                                          "longest has {})",
                                          preprocessing.max_len, preprocessing.max_len, cut, longest));
-  data.vocab = Vocab::from_counts(counts, {.min_count = options.min_count});
-  data.labels = LabelSet(label_names);
+  data.vocab = models::Vocab::from_counts(counts, {.min_count = options.min_count});
+  data.labels = models::LabelSet(label_names);
   if (data.labels.size() < 2)
     fail("{}: every example has the label '{}', a classifier needs at least 2 labels", options.train_path,
          data.labels.name(0));
-  data.train = encode_examples(train, data.vocab, data.labels, preprocessing, options.train_path);
+  data.train = models::encode_examples(train, data.vocab, data.labels, preprocessing, options.train_path);
   std::string valid_source = options.valid_path.empty() ? options.train_path + " (valid split)" : options.valid_path;
-  data.valid = encode_examples(valid, data.vocab, data.labels, preprocessing, valid_source, "the training labels");
+  data.valid =
+      models::encode_examples(valid, data.vocab, data.labels, preprocessing, valid_source, "the training labels");
   return data;
 }
 
-double default_lr(const std::string& optimizer, Encoder encoder) {
-  if (optimizer == "sgd") return encoder == Encoder::bag ? 1.0 : 0.1;
-  return encoder == Encoder::bag ? 3e-3 : 2e-3;
+double default_lr(const std::string& optimizer, models::Encoder encoder) {
+  if (optimizer == "sgd") return encoder == models::Encoder::bag ? 1.0 : 0.1;
+  return encoder == models::Encoder::bag ? 3e-3 : 2e-3;
 }
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name, std::vector<Tensor> params, double lr) {
@@ -119,11 +120,12 @@ struct NonfinitePolicy {
   int64_t skipped = 0;
 };
 
-EpochResult train_epoch(TextClassifier& model, optim::Optimizer& optimizer, const std::vector<Batch>& batches,
-                        Progress& progress, int64_t& step, NonfinitePolicy& nonfinite) {
+EpochResult train_epoch(models::TextClassifier& model, optim::Optimizer& optimizer,
+                        const std::vector<models::Batch>& batches, Progress& progress, int64_t& step,
+                        NonfinitePolicy& nonfinite) {
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;
-  for (const Batch& batch : batches) {
+  for (const models::Batch& batch : batches) {
     optimizer.zero_grad();
     Tensor logits = model.forward(batch.tokens, batch.lengths);  // [B, outputs]
     Tensor loss = model.loss(logits, batch.labels);
@@ -158,34 +160,37 @@ EpochResult train_epoch(TextClassifier& model, optim::Optimizer& optimizer, cons
 // The curves so far, with the epoch whose model is kept (`kept_epoch`) marked.
 void write_plot(const TrainLog& log, const TrainOptions& options, int64_t kept_epoch) {
   std::vector<double> epochs = log.column("epoch");
-  save_line_plot(options.plot_path,
-                 {{"train loss", epochs, log.column("train_loss"), Axis::left},
-                  {"valid loss", epochs, log.column("valid_loss"), Axis::left},
-                  {"train accuracy", epochs, log.column("train_acc"), Axis::right},
-                  {"valid accuracy", epochs, log.column("valid_acc"), Axis::right}},
-                 {.title = "tg-classify train: " + std::filesystem::path(options.train_path).filename().string(),
-                  .x_label = "epoch", .y_label = "loss", .y2_label = "accuracy", .integer_x = true,
-                  .marked_x = kept_epoch > 0 ? std::optional<double>(double(kept_epoch)) : std::nullopt,
-                  .marked_label = fmt::format("kept: epoch {}", kept_epoch)});
+  models::save_line_plot(
+      options.plot_path,
+      {{"train loss", epochs, log.column("train_loss"), models::Axis::left},
+       {"valid loss", epochs, log.column("valid_loss"), models::Axis::left},
+       {"train accuracy", epochs, log.column("train_acc"), models::Axis::right},
+       {"valid accuracy", epochs, log.column("valid_acc"), models::Axis::right}},
+      {.title = "tg-classify train: " + std::filesystem::path(options.train_path).filename().string(),
+       .x_label = "epoch", .y_label = "loss", .y2_label = "accuracy", .integer_x = true,
+       .marked_x = kept_epoch > 0 ? std::optional<double>(double(kept_epoch)) : std::nullopt,
+       .marked_label = fmt::format("kept: epoch {}", kept_epoch)});
 }
 
-ClassifierConfig make_config(const TrainOptions& options, const TrainData& data) {
+models::ClassifierConfig make_config(const TrainOptions& options, const TrainData& data) {
   return {.vocab_size = data.vocab.size(), .num_classes = data.labels.size(), .dim = options.dim,
-          .encoder = parse_encoder(options.encoder), .hidden = options.hidden, .layers = 1,
-          .padding_idx = Vocab::kPad, .dropout = options.dropout,
-          .embedding_init = EmbeddingInit::fasttext};  // fastText's U(-1/dim, 1/dim): see classifier.hpp
+          .encoder = models::parse_encoder(options.encoder), .hidden = options.hidden, .layers = 1,
+          .padding_idx = models::Vocab::kPad, .dropout = options.dropout,
+          // fastText's U(-1/dim, 1/dim): see classifier.hpp
+          .embedding_init = models::EmbeddingInit::fasttext};
 }
 
 // The bytes a run needs, from the sizes alone, before the model is built (tools/common/memory.hpp).
-MemoryEstimate estimate_memory(const ClassifierConfig& config, const TrainOptions& options, const TrainData& data) {
+MemoryEstimate estimate_memory(const models::ClassifierConfig& config, const TrainOptions& options,
+                               const TrainData& data) {
   double V = double(config.vocab_size), D = double(config.dim), H = double(config.hidden);
   double C = double(config.num_classes), B = double(options.batch_size);
-  bool lstm = config.encoder == Encoder::lstm;
+  bool lstm = config.encoder == models::Encoder::lstm;
   double sentence = lstm ? H : D;
   double params = V * D + C * (sentence + 1) + (lstm ? 4 * H * (D + H + 2) : 0);
   std::vector<double> lengths;
   double tokens = 0;
-  for (const EncodedExample& e : data.train) {
+  for (const models::EncodedExample& e : data.train) {
     lengths.push_back(double(e.ids.size()));
     tokens += double(e.ids.size());
   }
@@ -213,31 +218,31 @@ int run_train(const TrainOptions& options) {
     if (!path.empty()) remove_stale_temporaries(path);  // of saves killed before they could rename
     check_writable(path);
   }
-  if (!options.plot_path.empty()) check_picture_path(options.plot_path);
+  if (!options.plot_path.empty()) models::check_picture_path(options.plot_path);
   if (options.ngrams > 1 && options.encoder != "bag") fail("--ngrams {} needs --encoder bag", options.ngrams);
 
-  Preprocessing preprocessing{parse_tokenizer(options.tokenizer), options.max_len, options.ngrams};
+  models::Preprocessing preprocessing{models::parse_tokenizer(options.tokenizer), options.max_len, options.ngrams};
   TrainData data = prepare_data(options, preprocessing);
-  ClassifierConfig config = make_config(options, data);
+  models::ClassifierConfig config = make_config(options, data);
 
-  WordVectors vectors;
+  models::WordVectors vectors;
   if (!options.pretrained_path.empty()) {
-    vectors = read_vectors(options.pretrained_path, {.expected_dim = options.dim_given ? options.dim : 0});
+    vectors = models::read_vectors(options.pretrained_path, {.expected_dim = options.dim_given ? options.dim : 0});
     config.dim = vectors.dim;
   }
   check_fits_in_memory(estimate_memory(config, options, data));
-  TextClassifier model(config, /*sparse_embedding=*/options.optimizer == "lazy-adam");
+  models::TextClassifier model(config, /*sparse_embedding=*/options.optimizer == "lazy-adam");
   std::vector<std::string> report = data.summaries, warnings;  // printed once nothing more can fail
   if (!options.pretrained_path.empty()) {
-    Coverage coverage = model.init_pretrained(data.vocab.to_lines(), vectors, options.freeze);
+    models::Coverage coverage = model.init_pretrained(data.vocab.to_lines(), vectors, options.freeze);
     report.push_back(fmt::format("pretrained {}: {}{}", options.pretrained_path, coverage.summary(),
                                  options.freeze ? " (frozen)" : ""));
     if (std::string warning = coverage.low_coverage_warning(); !warning.empty()) warnings.push_back(warning);
   }
   double lr = options.lr > 0 ? options.lr : default_lr(options.optimizer, config.encoder);
   std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(options.optimizer, model.trainable_parameters(), lr);
-  ModelInfo info{"classifier", model_config_json(config, preprocessing), data.vocab.to_lines(),
-                 data.labels.to_lines()};
+  models::ModelInfo info{"classifier", model_config_json(config, preprocessing), data.vocab.to_lines(),
+                         data.labels.to_lines()};
 
   // What --resume keeps from the saved run (the model's shape, the data order) and what it takes from here.
   RunSettings settings{.fixed = {{"seed", std::to_string(options.seed)},
@@ -247,10 +252,10 @@ int run_train(const TrainOptions& options) {
                        .changeable = {{"lr", setting_text(lr)},
                                       {"epochs", std::to_string(options.epochs)},
                                       {"threads", std::to_string(options.threads)}}};
-  TrainState state;
+  models::TrainState state;
   double best_accuracy = -1, seconds_before = 0;
   int64_t kept_epoch = 0;  // the epoch of the saved model (marked on the plot)
-  std::string state_file = state_path(options.out_path);
+  std::string state_file = models::state_path(options.out_path);
   bool save_state = options.save_state || options.resume;
   if (save_state) {
     remove_stale_temporaries(state_file);
@@ -282,7 +287,7 @@ int run_train(const TrainOptions& options) {
   if (state.epoch == 0) nonfinite.kept = fmt::format("nothing was saved ({} is not written)", options.out_path);
   auto start = std::chrono::steady_clock::now();
   for (int64_t epoch = state.epoch + 1; epoch <= options.epochs; ++epoch) {
-    std::vector<Batch> batches = shuffled_batches(data.train, options.batch_size, default_generator());
+    std::vector<models::Batch> batches = models::shuffled_batches(data.train, options.batch_size, default_generator());
     Progress progress(fmt::format("epoch {}/{}", epoch, options.epochs), static_cast<int64_t>(batches.size()),
                       {.unit = "ex", .quiet = options.quiet});
     EpochResult train = train_epoch(model, *optimizer, batches, progress, state.step, nonfinite);
@@ -297,7 +302,7 @@ int run_train(const TrainOptions& options) {
     if (best) {
       best_accuracy = data.valid.empty() ? best_accuracy : valid.accuracy();
       kept_epoch = epoch;
-      save_model(options.out_path, model, info);
+      models::save_model(options.out_path, model, info);
       nonfinite.kept = fmt::format("{} keeps epoch {}", options.out_path, epoch);
     }
     std::string valid_text = data.valid.empty() ? "no validation data"
@@ -315,7 +320,7 @@ int run_train(const TrainOptions& options) {
     state.extra = {{"best_valid_acc", fmt::format("{}", best_accuracy)}, {"seconds", fmt::format("{}", seconds)},
                    {"kept_epoch", fmt::format("{}", kept_epoch)}};
     store_settings(settings, state);
-    if (save_state) save_train_state(state_file, model, *optimizer, info, state);
+    if (save_state) models::save_train_state(state_file, model, *optimizer, info, state);
   }
   if (nonfinite.skipped > 0)
     fmt::print(stderr, "--skip-nonfinite: skipped {} step(s) with a non-finite loss or gradient\n", nonfinite.skipped);

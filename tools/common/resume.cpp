@@ -16,19 +16,19 @@ namespace {
 constexpr std::string_view kFixed = "fixed.";
 constexpr std::string_view kChangeable = "changeable.";
 
-const std::string* find_extra(const TrainState& state, std::string_view prefix, const std::string& name) {
+const std::string* find_extra(const models::TrainState& state, std::string_view prefix, const std::string& name) {
   auto it = state.extra.find(std::string(prefix) + name);
   return it == state.extra.end() ? nullptr : &it->second;
 }
 
 }  // namespace
 
-void store_settings(const RunSettings& settings, TrainState& state) {
+void store_settings(const RunSettings& settings, models::TrainState& state) {
   for (const auto& [name, value] : settings.fixed) state.extra[std::string(kFixed) + name] = value;
   for (const auto& [name, value] : settings.changeable) state.extra[std::string(kChangeable) + name] = value;
 }
 
-std::string compare_settings(const std::string& path, const RunSettings& here, const TrainState& saved) {
+std::string compare_settings(const std::string& path, const RunSettings& here, const models::TrainState& saved) {
   for (const auto& [name, value] : here.fixed) {
     const std::string* there = find_extra(saved, kFixed, name);
     if (!there) fail("{}: has no '{}' setting, expected a state saved by this tool", path, name);
@@ -48,14 +48,14 @@ std::string compare_settings(const std::string& path, const RunSettings& here, c
 }
 
 Resumed resume_training(const std::string& path, nn::Module& model, optim::Optimizer& optimizer,
-                        const ModelInfo& info, const RunSettings& here, double lr) {
+                        const models::ModelInfo& info, const RunSettings& here, double lr) {
   if (!std::filesystem::exists(path))
     fail("--resume: no training state '{}' (a run writes it with --save-state, or when it is itself a --resume)",
          path);
   Resumed out;
   // load_train_state changes nothing when it throws. compare_settings runs after it (the settings are in
   // the same file): when it throws, the tool stops, so the loaded model is never trained or saved.
-  out.state = load_train_state(path, model, optimizer, info);
+  out.state = models::load_train_state(path, model, optimizer, info);
   std::string changed = compare_settings(path, here, out.state);
   optimizer.set_lr(lr);
   default_generator().set_state(out.state.rng);
@@ -67,7 +67,7 @@ Resumed resume_training(const std::string& path, nn::Module& model, optim::Optim
   return out;
 }
 
-double extra_number(const TrainState& state, const std::string& key, double fallback, const std::string& path) {
+double extra_number(const models::TrainState& state, const std::string& key, double fallback, const std::string& path) {
   auto it = state.extra.find(key);
   if (it == state.extra.end()) return fallback;
   const std::string& text = it->second;

@@ -28,25 +28,25 @@ struct RunSettings {
 };
 
 // Writes the settings into the state's extra entries ("fixed.<name>", "changeable.<name>").
-void store_settings(const RunSettings& settings, TrainState& state);
+void store_settings(const RunSettings& settings, models::TrainState& state);
 
 // Checks a loaded state's saved settings against this run's: throws on a fixed one that differs (or is
 // missing), returns the changeable ones that differ as "--lr 0.01 (was 0.003)", comma-separated ("" if none).
-std::string compare_settings(const std::string& path, const RunSettings& here, const TrainState& saved);
+std::string compare_settings(const std::string& path, const RunSettings& here, const models::TrainState& saved);
 
 // Loads `path` into model and optimizer (load_train_state), checks the settings, sets the optimizer's lr to
 // `lr` (this command line's), restores the default generator, and returns the state with `banner` filled:
 // the line to print before training.
 struct Resumed {
-  TrainState state;
+  models::TrainState state;
   std::string banner;
 };
 Resumed resume_training(const std::string& path, nn::Module& model, optim::Optimizer& optimizer,
-                        const ModelInfo& info, const RunSettings& here, double lr);
+                        const models::ModelInfo& info, const RunSettings& here, double lr);
 
 // A number saved in the state's extra entries, parsed with a check (not std::stod, which accepts
 // "3abc" and throws std::out_of_range): "<path>: 'seconds' is 'x', expected a number".
-double extra_number(const TrainState& state, const std::string& key, double fallback, const std::string& path);
+double extra_number(const models::TrainState& state, const std::string& key, double fallback, const std::string& path);
 
 // The text of a setting: integers as they are, doubles as optim::format_number writes them.
 std::string setting_text(double value);

@@ -19,16 +19,16 @@ struct FileOptions {
   std::string out;  // convert: the file; export-tsv: the prefix
 };
 
-VectorFormat output_format(const std::string& name) {
-  if (name == "word2vec") return VectorFormat::word2vec_text;
-  if (name == "word2vec-binary") return VectorFormat::word2vec_binary;
-  if (name == "glove") return VectorFormat::glove;
-  return VectorFormat::fasttext_vec;  // "vec" (CLI11 has checked the name)
+models::VectorFormat output_format(const std::string& name) {
+  if (name == "word2vec") return models::VectorFormat::word2vec_text;
+  if (name == "word2vec-binary") return models::VectorFormat::word2vec_binary;
+  if (name == "glove") return models::VectorFormat::glove;
+  return models::VectorFormat::fasttext_vec;  // "vec" (CLI11 has checked the name)
 }
 
 int run_convert(const FileOptions& o) {
-  VectorSet vectors = load_input(o.input);
-  write_vectors(o.out, vectors, output_format(o.to));
+  models::VectorSet vectors = load_input(o.input);
+  models::write_vectors(o.out, vectors, output_format(o.to));
   fmt::print(stderr, "wrote {} words of dimension {} to {} ({})\n", vectors.size(), vectors.dim, o.out, o.to);
   return 0;
 }
@@ -36,7 +36,7 @@ int run_convert(const FileOptions& o) {
 // PREFIX.vectors.tsv (one row of tab-separated values per word) and PREFIX.metadata.tsv (one word per
 // line, no header: a single column), as the TensorFlow Embedding Projector loads them.
 int run_export_tsv(const FileOptions& o) {
-  VectorSet vectors = load_input(o.input);
+  models::VectorSet vectors = load_input(o.input);
   for (int64_t i = 0; i < vectors.size(); ++i)
     if (vectors.words[i].find_first_of("\t\n\r") != std::string::npos)
       fail("{}.metadata.tsv: word {} {:?} has a tab or line break in it, which a TSV line cannot hold", o.out, i,

@@ -16,20 +16,21 @@ void add_input_options(CLI::App* cmd, InputOptions& options) {
       ->check(CLI::NonNegativeNumber)->capture_default_str();
 }
 
-VectorSet load_input(const InputOptions& options) {
+models::VectorSet load_input(const InputOptions& options) {
   if (options.vectors_path.empty() && options.model_path.empty())
     fail("no input: give --vectors FILE (word vectors) or --model CHECKPOINT (a tapegrad model)");
   if (!options.model_path.empty()) {
-    VectorSet vectors = read_checkpoint_vectors(options.model_path);
+    models::VectorSet vectors = models::read_checkpoint_vectors(options.model_path);
     if (options.max_words > 0 && vectors.size() > options.max_words) {
       vectors.words.resize(static_cast<size_t>(options.max_words));
       vectors.values.resize(static_cast<size_t>(options.max_words * vectors.dim));
-      vectors = make_vectors(std::move(vectors.words), std::move(vectors.values), vectors.dim, options.model_path);
+      vectors =
+          models::make_vectors(std::move(vectors.words), std::move(vectors.values), vectors.dim, options.model_path);
     }
     return vectors;
   }
-  VectorSet vectors = read_vectors(options.vectors_path, {.format = parse_vector_format(options.format),
-                                                          .max_words = options.max_words});
+  models::VectorSet vectors = models::read_vectors(
+      options.vectors_path, {.format = models::parse_vector_format(options.format), .max_words = options.max_words});
   if (vectors.size() == 0) fail("{}: no word vectors in the file, expected at least one", options.vectors_path);
   for (const auto& warning : vectors.warnings) fmt::print(stderr, "warning: {}\n", warning);
   return vectors;

@@ -5,7 +5,7 @@
 //   tg::embed::InputOptions input;
 //   tg::embed::add_input_options(cmd, input);           // --vectors, --model, --format, --max-words
 //   ...
-//   tg::VectorSet vectors = tg::embed::load_input(input);  // one of the two, at least one word
+//   tg::models::VectorSet vectors = tg::embed::load_input(input);  // one of the two, at least one word
 #include <cstdint>
 #include <string>
 
@@ -27,6 +27,6 @@ void add_input_options(CLI::App* cmd, InputOptions& options);
 
 // Reads the input. Throws tg::Error (one line) when neither or both are given, when the file cannot be
 // read as vectors, or when it holds no words.
-VectorSet load_input(const InputOptions& options);
+models::VectorSet load_input(const InputOptions& options);
 
 }  // namespace tg::embed

@@ -48,17 +48,18 @@ std::string source_name(const InputOptions& input) {
 }
 
 int run_heatmap(const HeatmapCommand& o) {
-  check_picture_path(o.out);
+  models::check_picture_path(o.out);
   if (o.rows < 1) fail("--rows: expected a number of rows >= 1, found {}", o.rows);
   if (o.cols < 0) fail("--cols: expected a number of columns >= 1 (or 0 for all), found {}", o.cols);
-  VectorSet vectors = load_input(o.input);
+  models::VectorSet vectors = load_input(o.input);
   const int64_t rows = std::min(o.rows, vectors.size()), cols = o.cols == 0 ? vectors.dim : std::min(o.cols, vectors.dim);
   if (rows < o.rows) fmt::print(stderr, "note: --rows {}: the vectors have {} words, drawing all of them\n", o.rows, rows);
   std::vector<float> table(rows * cols);  // [rows, cols]: the first rows and columns
   for (int64_t r = 0; r < rows; ++r) std::copy_n(vectors.row(r), cols, table.begin() + r * cols);
-  Canvas picture = draw_heatmap(tensor(table, {rows, cols}),
-                                {.title = fmt::format("{}: the first {} of {} words, {} of {} dimensions",
-                                                      source_name(o.input), rows, vectors.size(), cols, vectors.dim)});
+  models::Canvas picture =
+      models::draw_heatmap(tensor(table, {rows, cols}),
+                           {.title = fmt::format("{}: the first {} of {} words, {} of {} dimensions",
+                                                 source_name(o.input), rows, vectors.size(), cols, vectors.dim)});
   picture.save(o.out);
   fmt::print("wrote {}: a heatmap of {} words x {} dimensions\n", o.out, rows, cols);
   return 0;
@@ -66,7 +67,7 @@ int run_heatmap(const HeatmapCommand& o) {
 
 // The rows to draw: the --words that have a vector (unknown ones are warned about), or the first --top N
 // (default 50).
-std::vector<int64_t> chosen_rows(const PlotCommand& o, const VectorSet& vectors) {
+std::vector<int64_t> chosen_rows(const PlotCommand& o, const models::VectorSet& vectors) {
   std::vector<int64_t> rows;
   if (!o.words.empty()) {
     std::stringstream list(o.words);
@@ -95,13 +96,13 @@ std::vector<int64_t> chosen_rows(const PlotCommand& o, const VectorSet& vectors)
 }
 
 int run_plot(const PlotCommand& o) {
-  check_picture_path(o.out);
+  models::check_picture_path(o.out);
   if (o.method != "pca" && o.method != "tsne") fail("--method: expected pca or tsne, found '{}'", o.method);
-  const TSNEMetric metric = parse_tsne_metric(o.metric);
+  const models::TSNEMetric metric = models::parse_tsne_metric(o.metric);
   if (!o.words.empty() && o.top > 0) fail("--words and --top: give one of them, not both");
   if (o.top < 0) fail("--top: expected a number of words >= 2, found {}", o.top);
   if (!(o.perplexity > 0)) fail("--perplexity: expected a positive number, found {}", o.perplexity);
-  VectorSet vectors = load_input(o.input);
+  models::VectorSet vectors = load_input(o.input);
   std::vector<int64_t> rows = chosen_rows(o, vectors);
 
   // The chosen rows [N, D]; for cosine, each scaled to unit length (PCA then reads angles, not lengths).
@@ -112,17 +113,17 @@ int run_plot(const PlotCommand& o) {
     const float* row = vectors.row(rows[i]);
     double norm = 0;
     for (int64_t j = 0; j < d; ++j) norm += double(row[j]) * row[j];
-    double scale = metric == TSNEMetric::cosine && o.method == "pca" && norm > 0 ? 1 / std::sqrt(norm) : 1;
+    double scale = metric == models::TSNEMetric::cosine && o.method == "pca" && norm > 0 ? 1 / std::sqrt(norm) : 1;
     for (int64_t j = 0; j < d; ++j) table[i * d + j] = float(row[j] * scale);
     labels.push_back(vectors.words[rows[i]]);
   }
   Tensor data = tensor(table, {n, d});
 
   Tensor xy;  // [N, 2]
-  ScatterOptions style;
+  models::ScatterOptions style;
   if (o.method == "pca") {
     if (d < 2) fail("plot --method pca: the vectors have {} dimension, expected at least 2", d);
-    PCAResult p = pca(data, 2);
+    models::PCAResult p = models::pca(data, 2);
     std::vector<float> ratio = p.explained_variance_ratio.to_vector();
     xy = p.projected;
     style = {.title = fmt::format("PCA of {} words from {}", n, source_name(o.input)),
@@ -130,7 +131,7 @@ int run_plot(const PlotCommand& o) {
              .y_label = fmt::format("component 2 ({:.0f}%)", 100 * ratio[1])};
     fmt::print("PCA: the two components keep {:.1f}% + {:.1f}% of the variance\n", 100 * ratio[0], 100 * ratio[1]);
   } else {
-    TSNEResult t = tsne(data, {.perplexity = o.perplexity, .metric = metric, .seed = o.seed});
+    models::TSNEResult t = models::tsne(data, {.perplexity = o.perplexity, .metric = metric, .seed = o.seed});
     if (!t.note.empty()) fmt::print(stderr, "note: t-SNE: {}\n", t.note);
     xy = t.embedding;
     style = {.title = fmt::format("t-SNE of {} words from {}", n, source_name(o.input)),
@@ -139,7 +140,7 @@ int run_plot(const PlotCommand& o) {
     fmt::print("t-SNE: perplexity {:.3g}, {} distance, seed {}: KL divergence {:.4f}\n", t.perplexity, o.metric,
                o.seed, t.kl_divergence);
   }
-  draw_scatter(points_of(xy), labels, style).save(o.out);
+  models::draw_scatter(models::points_of(xy), labels, style).save(o.out);
   fmt::print("wrote {}: {} labelled words\n", o.out, n);
   return 0;
 }

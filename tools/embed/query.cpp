@@ -22,35 +22,35 @@ struct QueryOptions {
   bool lowercase = false;
 };
 
-void print_neighbors(const std::vector<Neighbor>& neighbors) {
+void print_neighbors(const std::vector<models::Neighbor>& neighbors) {
   for (const auto& n : neighbors) fmt::print("{} {:.6f}\n", n.word, n.similarity);
 }
 
 int run_neighbors(const QueryOptions& o) {
-  VectorSet vectors = load_input(o.input);
-  SimilarityIndex index(vectors);
+  models::VectorSet vectors = load_input(o.input);
+  models::SimilarityIndex index(vectors);
   print_neighbors(index.neighbors(o.words[0], o.k));
   return 0;
 }
 
 int run_analogy(const QueryOptions& o) {
-  VectorSet vectors = load_input(o.input);
-  SimilarityIndex index(vectors);
+  models::VectorSet vectors = load_input(o.input);
+  models::SimilarityIndex index(vectors);
   print_neighbors(index.analogy(o.words[0], o.words[1], o.words[2], o.k));
   return 0;
 }
 
 int run_similarity(const QueryOptions& o) {
-  VectorSet vectors = load_input(o.input);
-  SimilarityIndex index(vectors);
+  models::VectorSet vectors = load_input(o.input);
+  models::SimilarityIndex index(vectors);
   fmt::print("{:.6f}\n", index.similarity(o.words[0], o.words[1]));
   return 0;
 }
 
 int run_eval_similarity(const QueryOptions& o) {
-  VectorSet vectors = load_input(o.input);
-  SimilarityIndex index(vectors);
-  SimilarityEval eval = evaluate_similarity(index, o.eval_path, {.lowercase = o.lowercase});
+  models::VectorSet vectors = load_input(o.input);
+  models::SimilarityIndex index(vectors);
+  models::SimilarityEval eval = models::evaluate_similarity(index, o.eval_path, {.lowercase = o.lowercase});
   fmt::print("{}\n", eval.summary());
   return 0;
 }
@@ -58,7 +58,7 @@ int run_eval_similarity(const QueryOptions& o) {
 // Words from stdin (separated by any whitespace), a "word v1 ... vD" line each. A word without a vector
 // is reported on stderr and skipped; the exit code stays 0, as a pipeline would want.
 int run_print_word_vectors(const QueryOptions& o) {
-  VectorSet vectors = load_input(o.input);
+  models::VectorSet vectors = load_input(o.input);
   std::string word;
   while (std::cin >> word) {
     const float* row = vectors.find(word);
@@ -67,7 +67,7 @@ int run_print_word_vectors(const QueryOptions& o) {
       fmt::print(stderr, "warning: unknown word {:?}: no vector, skipped\n", word);
       continue;
     }
-    fmt::print("{}\n", format_vector_line(word, row, vectors.dim));
+    fmt::print("{}\n", models::format_vector_line(word, row, vectors.dim));
   }
   return 0;
 }

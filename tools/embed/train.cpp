@@ -18,20 +18,20 @@ struct TrainOptions {
   std::string text_path, out_path;
   std::string format = "vec";
   int64_t min_count = 5;
-  SkipGramConfig config;
+  models::SkipGramConfig config;
   bool quiet = false;
 };
 
-VectorFormat output_format(const std::string& name) {
-  if (name == "word2vec") return VectorFormat::word2vec_text;
-  if (name == "word2vec-binary") return VectorFormat::word2vec_binary;
-  if (name == "glove") return VectorFormat::glove;
-  return VectorFormat::fasttext_vec;
+models::VectorFormat output_format(const std::string& name) {
+  if (name == "word2vec") return models::VectorFormat::word2vec_text;
+  if (name == "word2vec-binary") return models::VectorFormat::word2vec_binary;
+  if (name == "glove") return models::VectorFormat::glove;
+  return models::VectorFormat::fasttext_vec;
 }
 
 int run_train(const TrainOptions& o) {
-  SkipGramCorpus corpus = read_skipgram_corpus(o.text_path, {.min_count = o.min_count});
-  const SkipGramConfig& config = o.config;
+  models::SkipGramCorpus corpus = models::read_skipgram_corpus(o.text_path, {.min_count = o.min_count});
+  const models::SkipGramConfig& config = o.config;
   if (!o.quiet)
     fmt::print(stderr, "read {} tokens: {} words kept (min-count {}), {} sentences\nskip-gram: dim {}, window {}, "
                "negative {}, epochs {}, lr {:g}, sample {:g}, {} thread{}\n", corpus.tokens_read, corpus.vocab_size(), o.min_count,
@@ -41,12 +41,12 @@ int run_train(const TrainOptions& o) {
   const int64_t total = config.epochs * corpus.train_words();
   Progress progress("train", total, {.unit = "words", .quiet = o.quiet || !is_terminal(stderr)});
   int64_t shown = 0;
-  SkipGramModel model = train_skipgram(corpus, config, [&](const SkipGramProgress& p) {
+  models::SkipGramModel model = models::train_skipgram(corpus, config, [&](const models::SkipGramProgress& p) {
     progress.step(p.words_done - shown, {{"loss", p.loss}, {"lr", p.lr}}, p.words_done - shown);  // a step is a word
     shown = p.words_done;
   });
   progress.finish({{"loss", model.loss}, {"lr", 0.0}});
-  write_vectors(o.out_path, model.vectors, output_format(o.format));
+  models::write_vectors(o.out_path, model.vectors, output_format(o.format));
   if (!o.quiet)
     fmt::print(stderr, "trained in {:.1f} s: {:.0f} words/s/thread, loss {:.4f}; wrote {} ({} words, {})\n",
                model.seconds, double(model.words_done) / model.seconds / config.threads, model.loss, o.out_path,

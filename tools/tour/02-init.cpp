@@ -24,11 +24,11 @@ int main(int argc, char** argv) {
     fmt::print("embedding.weight: shape {}, {} numbers\n", weight.shape(), weight.numel());
     fmt::print("mean {:.4f}, std {:.4f} (N(0, 1) gives about 0 and 1)\n", mean, std);
 
-    tg::Canvas picture = tg::draw_heatmap(tg::narrow(weight, 0, 0, 100),
-                                          {.title = "Embedding(1000, 50) at initialisation: the first 100 rows"});
+    tg::models::Canvas picture = tg::models::draw_heatmap(
+        tg::narrow(weight, 0, 0, 100), {.title = "Embedding(1000, 50) at initialisation: the first 100 rows"});
     std::string prefix = argc > 1 ? argv[1] : "02-init";
     for (std::string extension : {".svg", ".png"}) {
-      if (extension == ".png" && !tg::png_supported()) {
+      if (extension == ".png" && !tg::models::png_supported()) {
         fmt::print("no PNG: this build has no Cairo\n");
         continue;
       }

@@ -1,5 +1,5 @@
 // Slide 4: words the vocabulary has never seen.
-// tg::Vocab keeps two ids for itself: 0 is "<pad>" (padding) and 1 is "<unk>" (unknown). Every word
+// tg::models::Vocab keeps two ids for itself: 0 is "<pad>" (padding) and 1 is "<unk>" (unknown). Every word
 // that was not in the training text maps to "<unk>", so it still gets a vector: row 1's.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -11,8 +11,8 @@
 int main() {
   try {
     tg::manual_seed(0);
-    tg::Vocab vocab = tg::Vocab::build({{"i", "like", "apples"}, {"i", "like", "bananas"}});
-    tg::nn::Embedding embedding(vocab.size(), 4, {.padding_idx = tg::Vocab::kPad});
+    tg::models::Vocab vocab = tg::models::Vocab::build({{"i", "like", "apples"}, {"i", "like", "bananas"}});
+    tg::nn::Embedding embedding(vocab.size(), 4, {.padding_idx = tg::models::Vocab::kPad});
     fmt::print("vocabulary ({} ids): {}\n", vocab.size(), vocab.words());
 
     for (const char* word : {"bananas", "cherries"}) {

@@ -18,9 +18,9 @@ int main(int argc, char** argv) {
     int64_t row = 0;
     tg::Tensor table;
     if (argc > 1) {
-      tg::WordVectors vectors = tg::read_vectors(argv[1]);
+      tg::models::WordVectors vectors = tg::models::read_vectors(argv[1]);
       fmt::print("read {}: {} words of dimension {} ({})\n", argv[1], vectors.size(), vectors.dim,
-                 tg::vector_format_name(vectors.format));
+                 tg::models::vector_format_name(vectors.format));
       table = tg::tensor(vectors.values, {vectors.size(), vectors.dim});
       word = vectors.find("king") ? "king" : vectors.words[0];
       row = vectors.index.at(word);

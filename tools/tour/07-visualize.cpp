@@ -42,7 +42,7 @@ Words made_up_words() {
 }
 
 Words glove_words(const std::string& path) {
-  tg::WordVectors glove = tg::read_vectors(path);
+  tg::models::WordVectors glove = tg::models::read_vectors(path);
   fmt::print("read {}: {} words of dimension {}\n", path, glove.size(), glove.dim);
   const std::vector<std::vector<std::string>> families = {
       {"france", "britain", "china", "japan", "russia"}, {"paris", "london", "beijing", "tokyo", "moscow"},
@@ -65,9 +65,9 @@ Words glove_words(const std::string& path) {
   return w;
 }
 
-void save(const tg::Canvas& picture, const std::string& name) {
+void save(const tg::models::Canvas& picture, const std::string& name) {
   for (std::string extension : {".svg", ".png"}) {
-    if (extension == ".png" && !tg::png_supported()) continue;
+    if (extension == ".png" && !tg::models::png_supported()) continue;
     picture.save(name + extension);
     fmt::print("  written to {}\n", name + extension);
   }
@@ -84,30 +84,30 @@ int main(int argc, char** argv) {
     fmt::print("{} words, vectors {}\n", w.words.size(), w.vectors.shape());
 
     // PCA: the two directions of largest variance.
-    tg::PCAResult p = tg::pca(w.vectors, 2);
+    tg::models::PCAResult p = tg::models::pca(w.vectors, 2);
     std::vector<float> ratio = p.explained_variance_ratio.to_vector();
     fmt::print("PCA: the first two components keep {:.1f}% + {:.1f}% of the variance\n", 100 * ratio[0], 100 * ratio[1]);
-    std::vector<tg::Point> pca_points = tg::points_of(p.projected);
+    std::vector<tg::models::Point> pca_points = tg::models::points_of(p.projected);
     for (size_t i = 0; i < w.words.size(); ++i)
       fmt::print("  {:<10} ({:7.3f}, {:7.3f})\n", w.words[i], pca_points[i].x, pca_points[i].y);
-    save(tg::draw_scatter(pca_points, w.words,
-                          {.title = fmt::format("PCA of {} word vectors", w.words.size()),
-                           .x_label = fmt::format("component 1 ({:.0f}% of the variance)", 100 * ratio[0]),
-                           .y_label = fmt::format("component 2 ({:.0f}%)", 100 * ratio[1]),
-                           .groups = w.groups, .group_names = w.group_names}),
+    save(tg::models::draw_scatter(pca_points, w.words,
+                                  {.title = fmt::format("PCA of {} word vectors", w.words.size()),
+                                   .x_label = fmt::format("component 1 ({:.0f}% of the variance)", 100 * ratio[0]),
+                                   .y_label = fmt::format("component 2 ({:.0f}%)", 100 * ratio[1]),
+                                   .groups = w.groups, .group_names = w.group_names}),
          prefix + "-pca");
 
     // t-SNE, seeded, on cosine distances (the usual choice for word vectors).
-    tg::TSNEResult t = tg::tsne(w.vectors, {.metric = tg::TSNEMetric::cosine, .seed = 0});
+    tg::models::TSNEResult t = tg::models::tsne(w.vectors, {.metric = tg::models::TSNEMetric::cosine, .seed = 0});
     if (!t.note.empty()) fmt::print("t-SNE: {}\n", t.note);
     fmt::print("t-SNE (seed 0, perplexity {:.3g}, cosine): KL divergence {:.4f}\n", t.perplexity, t.kl_divergence);
-    std::vector<tg::Point> tsne_points = tg::points_of(t.embedding);
+    std::vector<tg::models::Point> tsne_points = tg::models::points_of(t.embedding);
     for (size_t i = 0; i < w.words.size(); ++i)
       fmt::print("  {:<10} ({:8.2f}, {:8.2f})\n", w.words[i], tsne_points[i].x, tsne_points[i].y);
-    save(tg::draw_scatter(tsne_points, w.words,
-                          {.title = fmt::format("t-SNE of {} word vectors (seed 0)", w.words.size()),
-                           .x_label = "t-SNE 1", .y_label = "t-SNE 2",
-                           .groups = w.groups, .group_names = w.group_names}),
+    save(tg::models::draw_scatter(tsne_points, w.words,
+                                  {.title = fmt::format("t-SNE of {} word vectors (seed 0)", w.words.size()),
+                                   .x_label = "t-SNE 1", .y_label = "t-SNE 2",
+                                   .groups = w.groups, .group_names = w.group_names}),
          prefix + "-tsne");
   } catch (const tg::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());

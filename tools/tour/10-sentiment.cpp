@@ -24,16 +24,16 @@ int main() {
     tg::Tensor labels = tg::tensor({1, 0, 1});  // 1 = positive
 
     std::vector<std::vector<std::string>> tokens;
-    for (const std::string& review : reviews) tokens.push_back(tg::tokenize_whitespace(review));
-    tg::Vocab vocab = tg::Vocab::build(tokens);  // <pad>, <unk>, then the six words
+    for (const std::string& review : reviews) tokens.push_back(tg::models::tokenize_whitespace(review));
+    tg::models::Vocab vocab = tg::models::Vocab::build(tokens);  // <pad>, <unk>, then the six words
     std::vector<tg::Tensor> sequences;
     for (const auto& t : tokens) sequences.push_back(tg::indices(vocab.encode(t)));
-    tg::Tensor ids = tg::nn::pad_sequence(sequences, /*batch_first=*/true, tg::Vocab::kPad);  // [3, 2]
+    tg::Tensor ids = tg::nn::pad_sequence(sequences, /*batch_first=*/true, tg::models::Vocab::kPad);  // [3, 2]
     tg::Tensor lengths = tg::indices({2, 2, 2});
 
     tg::nn::Module model;  // holds both layers, so model.parameters() lists all of them
     auto& embedding = model.register_module(
-        "embedding", std::make_shared<tg::nn::Embedding>(vocab.size(), 10, tg::nn::EmbeddingOptions{.padding_idx = tg::Vocab::kPad}));
+        "embedding", std::make_shared<tg::nn::Embedding>(vocab.size(), 10, tg::nn::EmbeddingOptions{.padding_idx = tg::models::Vocab::kPad}));
     auto& fc = model.register_module("fc", std::make_shared<tg::nn::Linear>(10, 1));
     tg::optim::Adam adam(model.parameters(), 0.01);
 

@@ -37,7 +37,7 @@ std::vector<std::string> make_text() {
   return lines;
 }
 
-void print_neighbors(const tg::SimilarityIndex& index, const std::string& word, int64_t k) {
+void print_neighbors(const tg::models::SimilarityIndex& index, const std::string& word, int64_t k) {
   std::string line = fmt::format("  {:<8}->", word);
   for (const auto& n : index.neighbors(word, k)) line += fmt::format(" {} ({:.3f})", n.word, n.similarity);
   fmt::print("{}\n", line);
@@ -47,29 +47,29 @@ void print_neighbors(const tg::SimilarityIndex& index, const std::string& word, 
 
 int main(int argc, char** argv) {
   try {
-    tg::SkipGramCorpus corpus = tg::make_skipgram_corpus(make_text(), {.min_count = 1});
+    tg::models::SkipGramCorpus corpus = tg::models::make_skipgram_corpus(make_text(), {.min_count = 1});
     fmt::print("text: {} sentences, {} words, a vocabulary of {}\n", corpus.sentence_end.size(), corpus.train_words(),
                corpus.vocab_size());
     // Each word predicts the words around it (window 3); 5 random "noise" words per pair are pushed away.
-    tg::SkipGramModel model = tg::train_skipgram(
+    tg::models::SkipGramModel model = tg::models::train_skipgram(
         corpus, {.dim = 20, .window = 3, .negative = 5, .epochs = 5, .lr = 0.025, .sample = 1e-3, .threads = 1, .seed = 1});
     fmt::print("skip-gram: {} x {} vectors, {} epochs, mean loss {:.3f}\n", model.vectors.size(), model.vectors.dim, 5,
                model.loss);
-    tg::SimilarityIndex index(model.vectors);
+    tg::models::SimilarityIndex index(model.vectors);
     fmt::print("nearest neighbours (cosine similarity):\n");
     for (const char* word : {"cat", "bread", "car", "street"}) print_neighbors(index, word, 3);
     const float* cat = model.vectors.find("cat");
     fmt::print("  and across groups: cat ~ bread {:.3f}, cat ~ car {:.3f}\n",
-               tg::cosine_similarity(cat, model.vectors.find("bread"), model.vectors.dim),
-               tg::cosine_similarity(cat, model.vectors.find("car"), model.vectors.dim));
+               tg::models::cosine_similarity(cat, model.vectors.find("bread"), model.vectors.dim),
+               tg::models::cosine_similarity(cat, model.vectors.find("car"), model.vectors.dim));
     fmt::print("animals are nearest animals, food food, vehicles vehicles: only the words around them taught it that\n");
     fmt::print("(in this made-up text the words of a group share every context, so their vectors almost coincide)\n");
 
     if (argc > 1) {
-      tg::WordVectors glove = tg::read_vectors(argv[1]);
-      tg::SimilarityIndex glove_index(glove);
+      tg::models::WordVectors glove = tg::models::read_vectors(argv[1]);
+      tg::models::SimilarityIndex glove_index(glove);
       fmt::print("\n{}: {} words of dimension {}\n", argv[1], glove.size(), glove.dim);
-      std::vector<tg::Neighbor> answer = glove_index.analogy("king", "man", "woman", 3);
+      std::vector<tg::models::Neighbor> answer = glove_index.analogy("king", "man", "woman", 3);
       fmt::print("king - man + woman = {} ({:.3f}); then {}, {}\n", answer[0].word, answer[0].similarity, answer[1].word,
                  answer[2].word);
     } else {
