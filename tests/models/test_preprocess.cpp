@@ -14,6 +14,15 @@ TEST_CASE("text_tokens: the words, cut to max_len, then the n-grams of the kept 
   CHECK(tg::text_tokens("", {.ngrams = 2}).empty());
 }
 
+TEST_CASE("tokens_of_words gives text_tokens from words already split, cut and n-grams included") {
+  for (tg::Preprocessing pre : {tg::Preprocessing{}, tg::Preprocessing{.max_len = 2, .ngrams = 2},
+                                tg::Preprocessing{.tokenizer = tg::Tokenizer::whitespace, .ngrams = 3}}) {
+    const std::string text = "Not good, not bad: fine.";
+    CHECK(tg::tokens_of_words(tg::tokenize(text, pre.tokenizer), pre) == tg::text_tokens(text, pre));
+  }
+  CHECK(tg::tokens_of_words({"a", "b", "c"}, {.max_len = 2}) == Strings{"a", "b"});
+}
+
 TEST_CASE("text_ids looks the tokens up, unknown ones as <unk>") {
   tg::Vocab vocab = tg::Vocab::build({{"not", "good", "not good"}});
   CHECK(tg::text_ids("not good at all", vocab, {.ngrams = 2}) ==
