@@ -16,22 +16,6 @@ void Generator::seed_(uint64_t seed) {
   for (auto& word : s_) word = splitmix64(seed);
 }
 
-// xoshiro256** by Blackman and Vigna (public domain).
-uint64_t Generator::next_u64() {
-  auto rotl = [](uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-double Generator::uniform() { return double(next_u64() >> 11) * 0x1.0p-53; }
-
 double Generator::normal() {
   double u1 = 1.0 - uniform();  // (0, 1]: log stays finite
   double u2 = uniform();

@@ -14,8 +14,8 @@ class Generator {
  public:
   explicit Generator(uint64_t seed = 5489) { seed_(seed); }
   void seed_(uint64_t seed);
-  uint64_t next_u64();
-  double uniform();          // [0, 1) with 53 random bits
+  uint64_t next_u64();        // inline below: dropout draws one per element
+  double uniform() { return double(next_u64() >> 11) * 0x1.0p-53; }  // [0, 1) with 53 random bits
   double normal();           // N(0, 1), Box-Muller (no cached second value: the state is all there is)
   int64_t randint(int64_t n);  // [0, n), unbiased
   std::array<uint64_t, 4> state() const { return s_; }
@@ -24,6 +24,20 @@ class Generator {
  private:
   std::array<uint64_t, 4> s_{};
 };
+
+// xoshiro256** by Blackman and Vigna (public domain).
+inline uint64_t Generator::next_u64() {
+  auto rotl = [](uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
 
 Generator& default_generator();  // the global one (thread-local)
 void manual_seed(uint64_t seed);

@@ -21,9 +21,13 @@ Preprocessing Preprocessing::from_json(const nlohmann::json& config, std::string
 }
 
 std::vector<std::string> text_tokens(std::string_view text, const Preprocessing& preprocessing) {
-  std::vector<std::string> words = tokenize(text, preprocessing.tokenizer);
+  return tokens_of_words(tokenize(text, preprocessing.tokenizer), preprocessing);
+}
+
+std::vector<std::string> tokens_of_words(std::vector<std::string> words, const Preprocessing& preprocessing) {
   if (preprocessing.max_len > 0 && static_cast<int64_t>(words.size()) > preprocessing.max_len)
     words.resize(preprocessing.max_len);
+  if (preprocessing.ngrams <= 1) return words;
   std::vector<std::string> tokens = words;
   for (size_t n = 2; n <= static_cast<size_t>(preprocessing.ngrams); ++n) {
     for (size_t start = 0; start + n <= words.size(); ++start) {

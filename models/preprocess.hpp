@@ -32,6 +32,9 @@ struct Preprocessing {
 // The tokens of a text: its words (at most max_len), then its n-grams up to `ngrams` words, each
 // written as the words joined by a space ("not", "good", "not good").
 std::vector<std::string> text_tokens(std::string_view text, const Preprocessing& preprocessing);
+// The same from the text's words (tokenize(text, preprocessing.tokenizer)), for a caller that also
+// needs the uncut word count: text_tokens(text, p) == tokens_of_words(tokenize(text, p.tokenizer), p).
+std::vector<std::string> tokens_of_words(std::vector<std::string> words, const Preprocessing& preprocessing);
 std::vector<int64_t> text_ids(std::string_view text, const Vocab& vocab, const Preprocessing& preprocessing);
 
 }  // namespace tg::models

@@ -22,7 +22,9 @@ Tensor dropout(const Tensor& x, double p, bool training) {
   float* m = mask.f32();
   const float kept = p < 1.0 ? float(1.0 / (1.0 - p)) : 0.0f;
   Generator& g = default_generator();
-  for (int64_t i = 0; i < n; ++i) m[i] = g.uniform() < p ? 0.0f : kept;  // one draw per element, in order
+  // One draw per element, in order. Branch-free (a multiply by 0 or 1): at p = 0.5 a branch is
+  // mispredicted every other element, which made this loop 12% of a tg-classify run.
+  for (int64_t i = 0; i < n; ++i) m[i] = kept * float(!(g.uniform() < p));
 
   Tensor y = empty(x.shape());
   const float* px = x.f32();

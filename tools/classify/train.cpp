@@ -63,16 +63,14 @@ TrainData prepare_data(const TrainOptions& options, const models::Preprocessing&
   }
   models::WordCounts counts;
   std::vector<std::string> label_names;
-  models::Preprocessing words_only{preprocessing.tokenizer, 0, 1};
   int64_t cut = 0, longest = 0;  // texts longer than --max-len words, and the longest one's length
   for (const models::Example& example : train) {
-    counts.add(models::text_tokens(example.text, preprocessing));
+    std::vector<std::string> words = models::tokenize(example.text, preprocessing.tokenizer);
+    auto length = static_cast<int64_t>(words.size());
+    cut += preprocessing.max_len > 0 && length > preprocessing.max_len;
+    longest = std::max(longest, length);
+    counts.add(models::tokens_of_words(std::move(words), preprocessing));
     label_names.push_back(example.label);
-    if (preprocessing.max_len > 0) {
-      auto words = static_cast<int64_t>(models::text_tokens(example.text, words_only).size());
-      cut += words > preprocessing.max_len;
-      longest = std::max(longest, words);
-    }
   }
   if (cut > 0)
     data.summaries.push_back(fmt::format("--max-len {}: kept the first {} words of {} training text(s) (the "

@@ -1,6 +1,7 @@
 #include "tools/common/finite.hpp"
 
-#include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "core/error.hpp"
 #include "core/sparse_grad.hpp"
@@ -12,9 +13,15 @@ namespace {
 bool all_finite(const Tensor& t) {
   if (!t.defined()) return true;
   const float* p = t.f32();  // tensors are contiguous
-  float sum = 0;  // x * 0 is 0 for finite x and nan for nan or inf: one branch-free pass
-  for (int64_t i = 0, n = t.numel(); i < n; ++i) sum += p[i] * 0.0f;
-  return std::isfinite(sum);
+  // A float is nan or inf when its exponent bits are all ones. An OR of integer tests has no order to
+  // keep, so the loop vectorises (a float sum would run one add at a time: 6% of a tg-classify run).
+  uint32_t all_ones = 0;
+  for (int64_t i = 0, n = t.numel(); i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, p + i, sizeof bits);
+    all_ones |= (bits & 0x7f800000u) == 0x7f800000u;
+  }
+  return all_ones == 0;
 }
 
 }  // namespace
