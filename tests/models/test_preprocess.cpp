@@ -16,10 +16,12 @@ TEST_CASE("text_tokens: the words, cut to max_len, then the n-grams of the kept 
 }
 
 TEST_CASE("tokens_of_words gives text_tokens from words already split, cut and n-grams included") {
-  for (tg::models::Preprocessing pre : {tg::models::Preprocessing{}, tg::models::Preprocessing{.max_len = 2, .ngrams = 2},
-                                tg::models::Preprocessing{.tokenizer = tg::models::Tokenizer::whitespace, .ngrams = 3}}) {
+  using tg::models::Preprocessing;
+  for (Preprocessing pre : {Preprocessing{}, Preprocessing{.max_len = 2, .ngrams = 2},
+                            Preprocessing{.tokenizer = tg::models::Tokenizer::whitespace, .ngrams = 3}}) {
     const std::string text = "Not good, not bad: fine.";
-    CHECK(tg::models::tokens_of_words(tg::models::tokenize(text, pre.tokenizer), pre) == tg::models::text_tokens(text, pre));
+    CHECK(tg::models::tokens_of_words(tg::models::tokenize(text, pre.tokenizer), pre) ==
+          tg::models::text_tokens(text, pre));
   }
   CHECK(tg::models::tokens_of_words({"a", "b", "c"}, {.max_len = 2}) == Strings{"a", "b"});
 }
