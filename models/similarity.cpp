@@ -6,11 +6,18 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <numeric>
 
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/half.hpp"
 #include "models/tokenize.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define TG_HAVE_FLOAT16_SCAN 1
+#endif
 
 namespace tg {
 
@@ -29,6 +36,101 @@ void normalise(const float* x, int64_t dim, float* out) {
   for (int64_t d = 0; d < dim; ++d) out[d] = x[d] * scale;
 }
 
+// ---------------------------------------------------------------- the float16 scan
+
+constexpr int64_t kHalfLanes = 8;  // float16 values widened at once (one 16-byte load -> 8 floats)
+
+#ifdef TG_HAVE_FLOAT16_SCAN
+// F16C (core/half's check, which also says the OS saves AVX registers), AVX2 and FMA.
+bool can_scan_float16() {
+  static const bool yes = has_f16c() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+
+__attribute__((target("avx2,fma,f16c"))) inline __m256 load_half8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+// The 8 lanes added as (l0 + l4) + (l2 + l6) + ...: three roundings.
+__attribute__((target("avx2,fma,f16c"))) inline float sum_lanes(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// scores[r] = rows[r] . query for `count` float16 rows of `stride` values (a multiple of 8, padded
+// with zeros), query [stride] float32 (zero-padded too). The rows are widened in registers, never
+// written back: the pass reads 2 bytes a value. Four rows share each load of the query; in each row
+// lane j sums the products of values j, j + 8, j + 16, ... by fma, then the lanes are added.
+__attribute__((target("avx2,fma,f16c"))) void score_half_rows(const uint16_t* rows, int64_t count, int64_t stride,
+                                                              const float* query, float* scores) {
+  int64_t r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const uint16_t* row = rows + r * stride;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(),
+           acc3 = _mm256_setzero_ps();
+    for (int64_t d = 0; d < stride; d += kHalfLanes) {
+      const __m256 q = _mm256_loadu_ps(query + d);
+      acc0 = _mm256_fmadd_ps(load_half8(row + d), q, acc0);
+      acc1 = _mm256_fmadd_ps(load_half8(row + stride + d), q, acc1);
+      acc2 = _mm256_fmadd_ps(load_half8(row + 2 * stride + d), q, acc2);
+      acc3 = _mm256_fmadd_ps(load_half8(row + 3 * stride + d), q, acc3);
+    }
+    scores[r] = sum_lanes(acc0);
+    scores[r + 1] = sum_lanes(acc1);
+    scores[r + 2] = sum_lanes(acc2);
+    scores[r + 3] = sum_lanes(acc3);
+  }
+  for (; r < count; ++r) {
+    const uint16_t* row = rows + r * stride;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t d = 0; d < stride; d += kHalfLanes) acc = _mm256_fmadd_ps(load_half8(row + d), _mm256_loadu_ps(query + d), acc);
+    scores[r] = sum_lanes(acc);
+  }
+}
+#else
+bool can_scan_float16() { return false; }
+void score_half_rows(const uint16_t*, int64_t, int64_t, const float*, float*) {}
+#endif
+
+// ---------------------------------------------------------------- how far a fast score can be off
+//
+// Let u [D] be a unit row and q [D] the unit query, both float32 from normalise() (a float scale, one
+// rounding a value: |u|, |q| <= 1 + 2^-22, so |u| |q| <= rho = 1 + 2^-20), x = sum_d u_d q_d in
+// exact arithmetic, and u = 2^-24 float32's unit roundoff, gamma_n = n u / (1 - n u).
+//
+// The exact score e (exact_score): each product u_d q_d is exact in double (24 + 24 bits < 53), the
+// D - 1 additions in double err by at most gamma_D(double) sum |u_d q_d| <= 1.01 D 2^-53 rho, and the
+// rounding to float by at most 2^-24 rho more: |e - x| <= (2^-24 + 1.01 D 2^-53) rho.
+//
+// A float32 pass (sgemv, sgemm: any order of products and sums, fma or not; alpha = 1 and beta = 0
+// add no rounding): |a - x| <= gamma_D sum |u_d q_d| <= gamma_D rho (Higham, Accuracy and Stability
+// of Numerical Algorithms, 2nd ed., eq. 3.5, whatever the order).
+//
+// The float16 pass: h_d = half(u_d) errs by at most 2^-11 |u_d| while |u_d| >= 2^-14 (a normal half
+// has 11 significant bits; |u_d| <= 1 never overflows) and by at most 2^-25 below (subnormal halves
+// are the multiples of 2^-24). So |sum h_d q_d - x| <= 2^-11 sum |u_d q_d| + 2^-25 sum |q_d|
+// <= (2^-11 + 2^-25 sqrt(D)) rho (Cauchy-Schwarz: sum |q_d| <= sqrt(D) |q|). The kernel's float32
+// arithmetic rounds at most n = stride / 8 + 3 times along any product's path (the fma chain of its
+// lane, then three lane additions): gamma_n sum |h_d q_d| <= gamma_n (1 + 2^-11 + 2^-25 sqrt(D)) rho.
+//
+// Flushing denormals (set_flush_denormal) can zero a term below 2^-126 in either computation: 2^-100
+// covers D of them. The bound of |a - e| is the sum of the terms.
+double gamma(int64_t n) { return double(n) * 0x1p-24 / (1 - double(n) * 0x1p-24); }
+
+double exact_score_error(int64_t dim) { return 0x1p-24 + 1.01 * double(dim) * 0x1p-53; }
+
+double float32_scan_bound(int64_t dim) {
+  const double rho = 1 + 0x1p-20;
+  return (gamma(dim) + exact_score_error(dim)) * rho + 0x1p-100;
+}
+
+double float16_scan_bound(int64_t dim, int64_t stride) {
+  const double rho = 1 + 0x1p-20, rounding = 0x1p-11 + 0x1p-25 * std::sqrt(double(dim));
+  return (rounding + gamma(stride / kHalfLanes + 3) * (1 + rounding) + exact_score_error(dim)) * rho + 0x1p-100;
+}
+
 }  // namespace
 
 float cosine_similarity(const float* a, const float* b, int64_t dim) {
@@ -37,9 +139,15 @@ float cosine_similarity(const float* a, const float* b, int64_t dim) {
   return static_cast<float>(dot(a, b, dim) / (na * nb));
 }
 
-SimilarityIndex::SimilarityIndex(const WordVectors& vectors) : vectors_(vectors) {
+SimilarityIndex::SimilarityIndex(const WordVectors& vectors, SimilarityOptions options) : vectors_(vectors) {
+  const int64_t rows = vectors.size(), dim = vectors.dim;
   unit_.resize(vectors.values.size());
-  for (int64_t i = 0; i < vectors.size(); ++i) normalise(vectors.row(i), vectors.dim, unit_.data() + i * vectors.dim);
+  for (int64_t i = 0; i < rows; ++i) normalise(vectors.row(i), dim, unit_.data() + i * dim);
+  float16_scan_ = options.float16_scan && can_scan_float16();
+  if (!float16_scan_) return;
+  half_stride_ = (dim + kHalfLanes - 1) / kHalfLanes * kHalfLanes;
+  unit_half_.assign(static_cast<size_t>(rows * half_stride_), 0);
+  for (int64_t i = 0; i < rows; ++i) floats_to_half(unit_row(i), unit_half_.data() + i * half_stride_, dim);
 }
 
 int64_t SimilarityIndex::require(const std::string& word) const {
@@ -48,38 +156,70 @@ int64_t SimilarityIndex::require(const std::string& word) const {
   return id;
 }
 
-// The k best of scores [V] (higher first, lower id first among equals), rows in `exclude` skipped.
-std::vector<Neighbor> SimilarityIndex::top_k(const float* scores, int64_t k, const std::vector<int64_t>& exclude) const {
+float SimilarityIndex::exact_score(int64_t id, const float* unit_query) const {
+  return static_cast<float>(dot(unit_row(id), unit_query, vectors_.dim));
+}
+
+// The k best rows by exact score (higher first, lower id first among equals), rows in `exclude`
+// skipped, from approximate scores approx [V] that are each within `bound` of the exact one.
+// Why re-scoring the rows with approx >= t - 2 bound finds them all, t the k-th best approx: k rows
+// have approx >= t, so exact >= t - bound. A row with approx < t - 2 bound has exact < t - bound:
+// those k rows all beat it, so it is not among the k best.
+std::vector<Neighbor> SimilarityIndex::top_k(float* approx, double bound, const float* unit_query, int64_t k,
+                                             const std::vector<int64_t>& exclude) const {
   const int64_t rows = vectors_.size();
-  auto better = [scores](int64_t i, int64_t j) { return scores[i] > scores[j] || (scores[i] == scores[j] && i < j); };
-  // A min-heap of the best k seen so far, its worst on top: one pass over V, O(V log k).
-  std::vector<int64_t> heap;
-  heap.reserve(static_cast<size_t>(std::max<int64_t>(k, 0)) + 1);
-  for (int64_t i = 0; i < rows && k > 0; ++i) {
-    if (std::find(exclude.begin(), exclude.end(), i) != exclude.end()) continue;
-    if (static_cast<int64_t>(heap.size()) < k) {
-      heap.push_back(i);
-      std::push_heap(heap.begin(), heap.end(), better);
-    } else if (better(i, heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), better);
-      heap.back() = i;
-      std::push_heap(heap.begin(), heap.end(), better);
+  constexpr float kSkipped = -std::numeric_limits<float>::infinity();
+  int64_t available = rows;
+  for (int64_t i : exclude)
+    if (i >= 0 && i < rows && approx[i] != kSkipped) {
+      approx[i] = kSkipped;
+      --available;
     }
-  }
-  std::sort(heap.begin(), heap.end(), better);
+  k = std::min(k, available);
+  if (k <= 0) return {};
+  // t: the k-th largest approximate score, from a min-heap of the k largest seen (one pass, O(V log k)).
+  std::vector<float> heap(approx, approx + k);
+  std::make_heap(heap.begin(), heap.end(), std::greater<>());
+  for (int64_t i = k; i < rows; ++i)
+    if (approx[i] > heap.front()) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+      heap.back() = approx[i];
+      std::push_heap(heap.begin(), heap.end(), std::greater<>());
+    }
+  // The cut-off rounded down, so that the float comparison keeps every row the exact one would.
+  const float cutoff = std::nextafter(static_cast<float>(double(heap.front()) - 2 * bound), kSkipped);
+  std::vector<std::pair<float, int64_t>> candidates;  // (exact score, row)
+  for (int64_t i = 0; i < rows; ++i)
+    if (approx[i] >= cutoff && approx[i] != kSkipped) candidates.emplace_back(0.0f, i);
+  for (auto& [score, i] : candidates) score = exact_score(i, unit_query);
+  auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+  std::partial_sort(candidates.begin(), candidates.begin() + k, candidates.end(), better);
   std::vector<Neighbor> out;
-  for (int64_t i : heap) out.push_back({i, vectors_.words[static_cast<size_t>(i)], scores[i]});
+  for (int64_t j = 0; j < k; ++j) {
+    const auto [score, i] = candidates[static_cast<size_t>(j)];
+    out.push_back({i, vectors_.words[static_cast<size_t>(i)], score});
+  }
   return out;
 }
 
 std::vector<Neighbor> SimilarityIndex::nearest(const float* query, int64_t k, const std::vector<int64_t>& exclude) const {
   const int64_t rows = vectors_.size(), dim = vectors_.dim;
-  std::vector<float> unit_query(static_cast<size_t>(dim)), scores(static_cast<size_t>(rows));
+  // [D], zero-padded to the float16 rows' stride
+  std::vector<float> unit_query(static_cast<size_t>(std::max(dim, half_stride_))), scores(static_cast<size_t>(rows));
   normalise(query, dim, unit_query.data());
-  if (rows > 0)  // scores [V] = unit [V, D] x unit_query [D]
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, int(rows), int(dim), 1.0f, unit_.data(), int(dim), unit_query.data(), 1,
-                0.0f, scores.data(), 1);
-  return top_k(scores.data(), k, exclude);
+  if (rows == 0) return {};
+  if (float16_scan_) {  // scores [V] ~ unit_half [V, D] x unit_query [D], blocks of rows across the threads
+    constexpr int64_t kBlock = 1024;
+#pragma omp parallel for schedule(static)
+    for (int64_t start = 0; start < rows; start += kBlock)
+      score_half_rows(unit_half_.data() + start * half_stride_, std::min(kBlock, rows - start), half_stride_,
+                      unit_query.data(), scores.data() + start);
+    return top_k(scores.data(), float16_scan_bound(dim, half_stride_), unit_query.data(), k, exclude);
+  }
+  // scores [V] ~ unit [V, D] x unit_query [D]
+  cblas_sgemv(CblasRowMajor, CblasNoTrans, int(rows), int(dim), 1.0f, unit_.data(), int(dim), unit_query.data(), 1,
+              0.0f, scores.data(), 1);
+  return top_k(scores.data(), float32_scan_bound(dim), unit_query.data(), k, exclude);
 }
 
 std::vector<std::vector<Neighbor>> SimilarityIndex::nearest(const float* queries, int64_t count, int64_t k,
@@ -87,12 +227,13 @@ std::vector<std::vector<Neighbor>> SimilarityIndex::nearest(const float* queries
   const int64_t rows = vectors_.size(), dim = vectors_.dim;
   std::vector<float> unit_queries(static_cast<size_t>(count * dim)), scores(static_cast<size_t>(count * rows));
   for (int64_t q = 0; q < count; ++q) normalise(queries + q * dim, dim, unit_queries.data() + q * dim);
-  // scores [Q, V] = unit_queries [Q, D] x unit^T [D, V]
+  // scores [Q, V] ~ unit_queries [Q, D] x unit^T [D, V]
   detail::gemm(false, true, count, rows, dim, unit_queries.data(), unit_.data(), 0.0f, scores.data());
   std::vector<std::vector<Neighbor>> out;
   static const std::vector<int64_t> none;
   for (int64_t q = 0; q < count; ++q)
-    out.push_back(top_k(scores.data() + q * rows, k, excludes.empty() ? none : excludes[static_cast<size_t>(q)]));
+    out.push_back(top_k(scores.data() + q * rows, float32_scan_bound(dim), unit_queries.data() + q * dim, k,
+                        excludes.empty() ? none : excludes[static_cast<size_t>(q)]));
   return out;
 }
 
