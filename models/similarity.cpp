@@ -61,32 +61,24 @@ __attribute__((target("avx2,fma,f16c"))) inline float sum_lanes(__m256 v) {
 
 // scores[r] = rows[r] . query for `count` float16 rows of `stride` values (a multiple of 8, padded
 // with zeros), query [stride] float32 (zero-padded too). The rows are widened in registers, never
-// written back: the pass reads 2 bytes a value. Four rows share each load of the query; in each row
-// lane j sums the products of values j, j + 8, j + 16, ... by fma, then the lanes are added.
+// written back: the pass reads 2 bytes a value, in order (one stream the prefetcher follows). Four
+// accumulators of 8 lanes per row (values d, d + 8, d + 16, d + 24 of each block of 32) keep four fma
+// chains going; then the accumulators are added pairwise and their lanes summed.
 __attribute__((target("avx2,fma,f16c"))) void score_half_rows(const uint16_t* rows, int64_t count, int64_t stride,
                                                               const float* query, float* scores) {
-  int64_t r = 0;
-  for (; r + 4 <= count; r += 4) {
+  for (int64_t r = 0; r < count; ++r) {
     const uint16_t* row = rows + r * stride;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(),
            acc3 = _mm256_setzero_ps();
-    for (int64_t d = 0; d < stride; d += kHalfLanes) {
-      const __m256 q = _mm256_loadu_ps(query + d);
-      acc0 = _mm256_fmadd_ps(load_half8(row + d), q, acc0);
-      acc1 = _mm256_fmadd_ps(load_half8(row + stride + d), q, acc1);
-      acc2 = _mm256_fmadd_ps(load_half8(row + 2 * stride + d), q, acc2);
-      acc3 = _mm256_fmadd_ps(load_half8(row + 3 * stride + d), q, acc3);
+    int64_t d = 0;
+    for (; d + 4 * kHalfLanes <= stride; d += 4 * kHalfLanes) {
+      acc0 = _mm256_fmadd_ps(load_half8(row + d), _mm256_loadu_ps(query + d), acc0);
+      acc1 = _mm256_fmadd_ps(load_half8(row + d + 8), _mm256_loadu_ps(query + d + 8), acc1);
+      acc2 = _mm256_fmadd_ps(load_half8(row + d + 16), _mm256_loadu_ps(query + d + 16), acc2);
+      acc3 = _mm256_fmadd_ps(load_half8(row + d + 24), _mm256_loadu_ps(query + d + 24), acc3);
     }
-    scores[r] = sum_lanes(acc0);
-    scores[r + 1] = sum_lanes(acc1);
-    scores[r + 2] = sum_lanes(acc2);
-    scores[r + 3] = sum_lanes(acc3);
-  }
-  for (; r < count; ++r) {
-    const uint16_t* row = rows + r * stride;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t d = 0; d < stride; d += kHalfLanes) acc = _mm256_fmadd_ps(load_half8(row + d), _mm256_loadu_ps(query + d), acc);
-    scores[r] = sum_lanes(acc);
+    for (; d < stride; d += kHalfLanes) acc0 = _mm256_fmadd_ps(load_half8(row + d), _mm256_loadu_ps(query + d), acc0);
+    scores[r] = sum_lanes(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
   }
 }
 #else
@@ -112,8 +104,9 @@ void score_half_rows(const uint16_t*, int64_t, int64_t, const float*, float*) {}
 // has 11 significant bits; |u_d| <= 1 never overflows) and by at most 2^-25 below (subnormal halves
 // are the multiples of 2^-24). So |sum h_d q_d - x| <= 2^-11 sum |u_d q_d| + 2^-25 sum |q_d|
 // <= (2^-11 + 2^-25 sqrt(D)) rho (Cauchy-Schwarz: sum |q_d| <= sqrt(D) |q|). The kernel's float32
-// arithmetic rounds at most n = stride / 8 + 3 times along any product's path (the fma chain of its
-// lane, then three lane additions): gamma_n sum |h_d q_d| <= gamma_n (1 + 2^-11 + 2^-25 sqrt(D)) rho.
+// arithmetic rounds at most n = stride / 8 + 5 times along any product's path (an fma chain of at
+// most stride / 8 links, two additions of accumulators, three of lanes), so it adds at most
+// gamma_n sum |h_d q_d| <= gamma_n (1 + 2^-11 + 2^-25 sqrt(D)) rho.
 //
 // Flushing denormals (set_flush_denormal) can zero a term below 2^-126 in either computation: 2^-100
 // covers D of them. The bound of |a - e| is the sum of the terms.
@@ -128,7 +121,7 @@ double float32_scan_bound(int64_t dim) {
 
 double float16_scan_bound(int64_t dim, int64_t stride) {
   const double rho = 1 + 0x1p-20, rounding = 0x1p-11 + 0x1p-25 * std::sqrt(double(dim));
-  return (rounding + gamma(stride / kHalfLanes + 3) * (1 + rounding) + exact_score_error(dim)) * rho + 0x1p-100;
+  return (rounding + gamma(stride / kHalfLanes + 5) * (1 + rounding) + exact_score_error(dim)) * rho + 0x1p-100;
 }
 
 }  // namespace
