@@ -29,11 +29,24 @@ double dot(const float* a, const float* b, int64_t dim) {
   return sum;
 }
 
-// out = x / |x| (zeros stay zeros).
-void normalise(const float* x, int64_t dim, float* out) {
+// 1 / |x| as the float that normalise() multiplies by (0 for zeros).
+float inverse_norm(const float* x, int64_t dim) {
   const double norm = std::sqrt(dot(x, x, dim));
-  const float scale = norm > 0 ? static_cast<float>(1.0 / norm) : 0.0f;
+  return norm > 0 ? static_cast<float>(1.0 / norm) : 0.0f;
+}
+
+// out = x / |x| (zeros stay zeros): each value times the float inverse_norm, rounded once.
+void normalise(const float* x, int64_t dim, float* out) {
+  const float scale = inverse_norm(x, dim);
   for (int64_t d = 0; d < dim; ++d) out[d] = x[d] * scale;
+}
+
+// Rows are "extreme" when their norm is below 2^-20 or above 2^100 (and not 0): the float32 pass over
+// the raw rows (below) could then be off by more than its bound (denormals, a scale out of range),
+// so theirs is replaced by the exact score.
+bool is_extreme(const float* x, int64_t dim) {
+  const double norm = std::sqrt(dot(x, x, dim));
+  return norm != 0 && (norm < 0x1p-20 || norm > 0x1p100);
 }
 
 // ---------------------------------------------------------------- the float16 scan
@@ -88,17 +101,20 @@ void score_half_rows(const uint16_t*, int64_t, int64_t, const float*, float*) {}
 
 // ---------------------------------------------------------------- how far a fast score can be off
 //
-// Let u [D] be a unit row and q [D] the unit query, both float32 from normalise() (a float scale, one
-// rounding a value: |u|, |q| <= 1 + 2^-22, so |u| |q| <= rho = 1 + 2^-20), x = sum_d u_d q_d in
-// exact arithmetic, and u = 2^-24 float32's unit roundoff, gamma_n = n u / (1 - n u).
+// Let u [D] be a unit row and q [D] the unit query, both float32 from normalise() (u_d = r_d s rounded,
+// r the raw row and s its float inverse_norm: |u|, |q| <= 1 + 2^-22, so |u| |q| <= rho = 1 + 2^-20),
+// x = sum_d u_d q_d in exact arithmetic, and u = 2^-24 float32's unit roundoff, gamma_n = n u / (1 - n u).
 //
 // The exact score e (exact_score): each product u_d q_d is exact in double (24 + 24 bits < 53), the
 // D - 1 additions in double err by at most gamma_D(double) sum |u_d q_d| <= 1.01 D 2^-53 rho, and the
 // rounding to float by at most 2^-24 rho more: |e - x| <= (2^-24 + 1.01 D 2^-53) rho.
 //
-// A float32 pass (sgemv, sgemm: any order of products and sums, fma or not; alpha = 1 and beta = 0
-// add no rounding): |a - x| <= gamma_D sum |u_d q_d| <= gamma_D rho (Higham, Accuracy and Stability
-// of Numerical Algorithms, 2nd ed., eq. 3.5, whatever the order).
+// The float32 pass (sgemv, sgemm) runs over the raw rows r, then multiplies by s: a = fl(fl(r . q) s).
+// A dot product in any order of products and sums, fma or not (alpha = 1 and beta = 0 add no rounding),
+// errs by at most gamma_D sum |r_d q_d| (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed.,
+// eq. 3.5); times s that is gamma_D sum |r_d s q_d| <= gamma_D (1 + u) rho, as |r_d s| <= (1 + u) |u_d|.
+// (r . q) s differs from x by sum (r_d s - u_d) q_d, at most u (1 + u) rho, and the product by s rounds
+// once more: |a - x| <= (gamma_D + 2u) (1 + 2^-20) rho. Extreme rows (is_extreme) are scored exactly.
 //
 // The float16 pass: h_d = half(u_d) errs by at most 2^-11 |u_d| while |u_d| >= 2^-14 (a normal half
 // has 11 significant bits; |u_d| <= 1 never overflows) and by at most 2^-25 below (subnormal halves
@@ -108,20 +124,22 @@ void score_half_rows(const uint16_t*, int64_t, int64_t, const float*, float*) {}
 // most stride / 8 links, two additions of accumulators, three of lanes), so it adds at most
 // gamma_n sum |h_d q_d| <= gamma_n (1 + 2^-11 + 2^-25 sqrt(D)) rho.
 //
-// Flushing denormals (set_flush_denormal) can zero a term below 2^-126 in either computation: 2^-100
-// covers D of them. The bound of |a - e| is the sum of the terms.
+// Flushing denormals (set_flush_denormal), or gradual underflow, can lose a term below 2^-126 in
+// either computation, times s <= 2^20 for a row that is not extreme: D 2^-100 covers them all.
+// The bound of |a - e| is the sum of the terms.
 double gamma(int64_t n) { return double(n) * 0x1p-24 / (1 - double(n) * 0x1p-24); }
 
 double exact_score_error(int64_t dim) { return 0x1p-24 + 1.01 * double(dim) * 0x1p-53; }
 
 double float32_scan_bound(int64_t dim) {
   const double rho = 1 + 0x1p-20;
-  return (gamma(dim) + exact_score_error(dim)) * rho + 0x1p-100;
+  return ((gamma(dim) + 2 * 0x1p-24) * (1 + 0x1p-20) + exact_score_error(dim)) * rho + double(dim) * 0x1p-100;
 }
 
 double float16_scan_bound(int64_t dim, int64_t stride) {
   const double rho = 1 + 0x1p-20, rounding = 0x1p-11 + 0x1p-25 * std::sqrt(double(dim));
-  return (rounding + gamma(stride / kHalfLanes + 5) * (1 + rounding) + exact_score_error(dim)) * rho + 0x1p-100;
+  return (rounding + gamma(stride / kHalfLanes + 5) * (1 + rounding) + exact_score_error(dim)) * rho +
+         double(dim) * 0x1p-100;
 }
 
 }  // namespace
@@ -134,13 +152,16 @@ float cosine_similarity(const float* a, const float* b, int64_t dim) {
 
 SimilarityIndex::SimilarityIndex(const WordVectors& vectors, SimilarityOptions options) : vectors_(vectors) {
   const int64_t rows = vectors.size(), dim = vectors.dim;
-  unit_.resize(vectors.values.size());
-  for (int64_t i = 0; i < rows; ++i) normalise(vectors.row(i), dim, unit_.data() + i * dim);
+  inverse_norms_.resize(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) {
+    inverse_norms_[static_cast<size_t>(i)] = inverse_norm(vectors.row(i), dim);
+    if (is_extreme(vectors.row(i), dim)) extreme_rows_.push_back(i);
+  }
   float16_scan_ = options.float16_scan && can_scan_float16();
   if (!float16_scan_) return;
   half_stride_ = (dim + kHalfLanes - 1) / kHalfLanes * kHalfLanes;
   unit_half_.assign(static_cast<size_t>(rows * half_stride_), 0);
-  for (int64_t i = 0; i < rows; ++i) floats_to_half(unit_row(i), unit_half_.data() + i * half_stride_, dim);
+  for (int64_t i = 0; i < rows; ++i) floats_to_half(unit_row(i).data(), unit_half_.data() + i * half_stride_, dim);
 }
 
 int64_t SimilarityIndex::require(const std::string& word) const {
@@ -149,8 +170,23 @@ int64_t SimilarityIndex::require(const std::string& word) const {
   return id;
 }
 
+std::vector<float> SimilarityIndex::unit_row(int64_t id) const {
+  std::vector<float> unit(static_cast<size_t>(vectors_.dim));
+  const float scale = inverse_norms_[static_cast<size_t>(id)], *row = vectors_.row(id);
+  for (int64_t d = 0; d < vectors_.dim; ++d) unit[d] = row[d] * scale;  // as normalise()
+  return unit;
+}
+
 float SimilarityIndex::exact_score(int64_t id, const float* unit_query) const {
-  return static_cast<float>(dot(unit_row(id), unit_query, vectors_.dim));
+  const float scale = inverse_norms_[static_cast<size_t>(id)], *row = vectors_.row(id);
+  double sum = 0;
+  for (int64_t d = 0; d < vectors_.dim; ++d) sum += double(row[d] * scale) * double(unit_query[d]);
+  return static_cast<float>(sum);
+}
+
+void SimilarityIndex::finish_float32_scan(float* scores, const float* unit_query) const {
+  for (size_t i = 0; i < inverse_norms_.size(); ++i) scores[i] *= inverse_norms_[i];
+  for (int64_t i : extreme_rows_) scores[i] = exact_score(i, unit_query);
 }
 
 // The k best rows by exact score (higher first, lower id first among equals), rows in `exclude`
@@ -207,11 +243,13 @@ std::vector<Neighbor> SimilarityIndex::nearest(const float* query, int64_t k, co
     for (int64_t start = 0; start < rows; start += kBlock)
       score_half_rows(unit_half_.data() + start * half_stride_, std::min(kBlock, rows - start), half_stride_,
                       unit_query.data(), scores.data() + start);
+    for (int64_t i : extreme_rows_) scores[size_t(i)] = exact_score(i, unit_query.data());
     return top_k(scores.data(), float16_scan_bound(dim, half_stride_), unit_query.data(), k, exclude);
   }
-  // scores [V] ~ unit [V, D] x unit_query [D]
-  cblas_sgemv(CblasRowMajor, CblasNoTrans, int(rows), int(dim), 1.0f, unit_.data(), int(dim), unit_query.data(), 1,
-              0.0f, scores.data(), 1);
+  // scores [V] ~ (vectors [V, D] x unit_query [D]) / |row|
+  cblas_sgemv(CblasRowMajor, CblasNoTrans, int(rows), int(dim), 1.0f, vectors_.values.data(), int(dim),
+              unit_query.data(), 1, 0.0f, scores.data(), 1);
+  finish_float32_scan(scores.data(), unit_query.data());
   return top_k(scores.data(), float32_scan_bound(dim), unit_query.data(), k, exclude);
 }
 
@@ -220,10 +258,13 @@ std::vector<std::vector<Neighbor>> SimilarityIndex::nearest(const float* queries
   const int64_t rows = vectors_.size(), dim = vectors_.dim;
   std::vector<float> unit_queries(static_cast<size_t>(count * dim)), scores(static_cast<size_t>(count * rows));
   for (int64_t q = 0; q < count; ++q) normalise(queries + q * dim, dim, unit_queries.data() + q * dim);
-  // scores [Q, V] ~ unit_queries [Q, D] x unit^T [D, V]
-  detail::gemm(false, true, count, rows, dim, unit_queries.data(), unit_.data(), 0.0f, scores.data());
+  // scores [Q, V] ~ (unit_queries [Q, D] x vectors^T [D, V]) / |row|
+  if (rows > 0)
+    detail::gemm(false, true, count, rows, dim, unit_queries.data(), vectors_.values.data(), 0.0f, scores.data());
   std::vector<std::vector<Neighbor>> out;
   static const std::vector<int64_t> none;
+  for (int64_t q = 0; q < count; ++q)
+    finish_float32_scan(scores.data() + q * rows, unit_queries.data() + q * dim);
   for (int64_t q = 0; q < count; ++q)
     out.push_back(top_k(scores.data() + q * rows, float32_scan_bound(dim), unit_queries.data() + q * dim, k,
                         excludes.empty() ? none : excludes[static_cast<size_t>(q)]));
@@ -232,14 +273,15 @@ std::vector<std::vector<Neighbor>> SimilarityIndex::nearest(const float* queries
 
 std::vector<Neighbor> SimilarityIndex::neighbors(const std::string& word, int64_t k) const {
   int64_t id = require(word);
-  return nearest(unit_row(id), k, {id});
+  return nearest(vectors_.row(id), k, {id});  // normalised there: the query is the word's unit row
 }
 
 std::vector<Neighbor> SimilarityIndex::analogy(const std::string& a, const std::string& b, const std::string& c,
                                                int64_t k) const {
   const int64_t ia = require(a), ib = require(b), ic = require(c), dim = vectors_.dim;
+  const std::vector<float> ua = unit_row(ia), ub = unit_row(ib), uc = unit_row(ic);
   std::vector<float> query(static_cast<size_t>(dim));  // unit(a) - unit(b) + unit(c), normalised by nearest()
-  for (int64_t d = 0; d < dim; ++d) query[d] = unit_row(ia)[d] - unit_row(ib)[d] + unit_row(ic)[d];
+  for (int64_t d = 0; d < dim; ++d) query[d] = ua[d] - ub[d] + uc[d];
   return nearest(query.data(), k, {ia, ib, ic});
 }
 
@@ -368,7 +410,7 @@ SimilarityEval evaluate_similarity(const SimilarityIndex& index, const std::stri
     if (ia < 0 || ib < 0) continue;
     ++eval.covered;
     human.push_back(score);
-    model.push_back(dot(index.unit_row(ia), index.unit_row(ib), vectors.dim));
+    model.push_back(dot(index.unit_row(ia).data(), index.unit_row(ib).data(), vectors.dim));
   }
   if (eval.pairs == 0) fail("{}: no 'word1 word2 score' lines, expected at least one", path);
   eval.rho = spearman_rho(human, model);

@@ -11,7 +11,8 @@
 // rounded to float; the k best rows under it come out in the same order whichever way they are found.
 // One query first scores the whole table in one pass: over a float16 copy of the unit rows where the
 // CPU has F16C, AVX2 and FMA (half the bytes of float32: a query is bound by memory bandwidth), else
-// as one float32 sgemv. Many queries are one float32 sgemm, [Q, D] x [D, V] -> [Q, V]. Each pass's
+// as one float32 sgemv over the rows as they are, [V, D] x [D] -> [V], each score then times the
+// row's 1 / norm. Many queries are one float32 sgemm, [Q, D] x [D, V] -> [Q, V], the same way. Each pass's
 // error has a proven bound, so only the rows whose approximate score is within twice that bound of the
 // k-th best can be among the k best: those few are scored again exactly. The query words are never
 // among the results; ties are broken by the lower row (the more frequent word, in a file sorted by
@@ -49,7 +50,7 @@ class SimilarityIndex {
   explicit SimilarityIndex(const WordVectors& vectors, SimilarityOptions options = {});
 
   const WordVectors& vectors() const { return vectors_; }
-  const float* unit_row(int64_t id) const { return unit_.data() + id * vectors_.dim; }  // [D], |row| = 1 (or 0)
+  std::vector<float> unit_row(int64_t id) const;  // [D]: the row divided by its norm, |row| = 1 (or 0)
 
   // The row of `word`; throws "unknown word 'xyz': not among the 400000 words" when absent.
   int64_t require(const std::string& word) const;
@@ -71,14 +72,16 @@ class SimilarityIndex {
 
  private:
   float exact_score(int64_t id, const float* unit_query) const;
+  void finish_float32_scan(float* scores, const float* unit_query) const;  // [V] raw dots -> approximate cosines
   std::vector<Neighbor> top_k(float* approx, double bound, const float* unit_query, int64_t k,
                               const std::vector<int64_t>& exclude) const;
 
   const WordVectors& vectors_;
-  std::vector<float> unit_;           // [V, D], each row divided by its norm
+  std::vector<float> inverse_norms_;  // [V]: 1 / |row| as a float, 0 for a row of zeros
+  std::vector<int64_t> extreme_rows_; // rows of norm below 2^-20 or above 2^100: always scored exactly
   bool float16_scan_ = false;
   int64_t half_stride_ = 0;           // D rounded up to a multiple of 8
-  std::vector<uint16_t> unit_half_;   // [V, half_stride_] float16 of unit_, each row padded with zeros
+  std::vector<uint16_t> unit_half_;   // [V, half_stride_] float16 of the unit rows, each padded with zeros
 };
 
 // Spearman's rank correlation: Pearson's r of the ranks, tied values sharing their average rank

@@ -68,7 +68,8 @@ std::vector<std::pair<float, int64_t>> scores_of(const std::vector<tg::Neighbor>
 // A random [rows, dim] table made hard on purpose: rows 1..8 are row 0 nudged by one float step in one
 // value (near-ties, closer than float16 can tell apart), rows 9..11 repeat row 20 exactly (ties only the
 // row number breaks), row 12 is all zeros, rows 13..19 are row 40 plus noise of 1e-4 (scores closer
-// than float16's error: its order is often wrong), and the last rows are the negatives of rows 30..34.
+// than float16's error: its order is often wrong), rows 21 and 22 have norms near 1e-35 and 1e36 (22
+// is row 23 scaled up), and the last rows are the negatives of rows 30..34.
 tg::WordVectors hard_table(int64_t rows, int64_t dim, uint64_t seed) {
   tg::Generator gen(seed);
   std::vector<float> values(static_cast<size_t>(rows * dim));
@@ -81,6 +82,8 @@ tg::WordVectors hard_table(int64_t rows, int64_t dim, uint64_t seed) {
   }
   for (int64_t i = 9; i <= 11; ++i) std::copy(row(20), row(20) + dim, row(i));
   std::fill(row(12), row(12) + dim, 0.0f);
+  for (int64_t d = 0; d < dim; ++d) row(21)[d] *= 1e-36f;  // norms far from 1: scored exactly
+  for (int64_t d = 0; d < dim; ++d) row(22)[d] = row(23)[d] * 1e35f;  // the same direction as row 23
   for (int64_t i = 13; i <= 19; ++i)
     for (int64_t d = 0; d < dim; ++d) row(i)[d] = row(40)[d] + float(1e-4 * gen.normal());
   for (int64_t i = 0; i < 5; ++i)
@@ -101,10 +104,10 @@ TEST_CASE("the float16 scan gives exactly the float32 answers: near-ties, repeat
     if (!fast.scans_float16()) MESSAGE("this CPU lacks F16C/AVX2/FMA: only the float32 path is checked");
     tg::Generator gen(7);
     // [Q, dim]: rows 0, 9, 12 (zeros), 30 as they are, row 40 moved a little (the cluster 13..19
-    // around it comes first), then random ones
+    // around it comes first), row 21 (tiny), 22 (huge), then random ones
     std::vector<float> queries;
     std::vector<std::vector<int64_t>> excludes;
-    for (int64_t id : {0, 9, 12, 30, 5}) {
+    for (int64_t id : {0, 9, 12, 30, 5, 21, 22}) {
       queries.insert(queries.end(), v.row(id), v.row(id) + dim);
       excludes.push_back({id});
     }
@@ -135,6 +138,8 @@ TEST_CASE("the float16 scan gives exactly the float32 answers: near-ties, repeat
     for (const auto& x : n) CHECK((x.id >= 1 && x.id <= 8));
     CHECK(scores_of(fast.neighbors("w20", 3)) == scores_of(plain.neighbors("w20", 3)));
     CHECK(fast.neighbors("w20", 3)[0].id == 9);
+    CHECK(plain.neighbors("w22", 1)[0].id == 23);
+    CHECK(fast.neighbors("w22", 1)[0].id == 23);
   }
 }
 
