@@ -41,13 +41,10 @@ void normalise(const float* x, int64_t dim, float* out) {
   for (int64_t d = 0; d < dim; ++d) out[d] = x[d] * scale;
 }
 
-// Rows are "extreme" when their norm is below 2^-20 or above 2^100 (and not 0): the float32 pass over
-// the raw rows (below) could then be off by more than its bound (denormals, a scale out of range),
-// so theirs is replaced by the exact score.
-bool is_extreme(const float* x, int64_t dim) {
-  const double norm = std::sqrt(dot(x, x, dim));
-  return norm != 0 && (norm < 0x1p-20 || norm > 0x1p100);
-}
+// A row is "extreme" when its inverse_norm is above 2^20 or below 2^-100 (and not 0, a row of zeros):
+// the float32 pass over the raw rows (below) could then be off by more than its bound (denormals, a
+// scale near float's limits), so its score is replaced by the exact one.
+bool is_extreme(float inverse_norm) { return inverse_norm != 0 && (inverse_norm > 0x1p20f || inverse_norm < 0x1p-100f); }
 
 // ---------------------------------------------------------------- the float16 scan
 
@@ -157,8 +154,9 @@ SimilarityIndex::SimilarityIndex(const WordVectors& vectors, SimilarityOptions o
   const int64_t rows = vectors.size(), dim = vectors.dim;
   inverse_norms_.resize(static_cast<size_t>(rows));
   for (int64_t i = 0; i < rows; ++i) {
-    inverse_norms_[static_cast<size_t>(i)] = inverse_norm(vectors.row(i), dim);
-    if (is_extreme(vectors.row(i), dim)) extreme_rows_.push_back(i);
+    const float scale = inverse_norm(vectors.row(i), dim);
+    inverse_norms_[static_cast<size_t>(i)] = scale;
+    if (is_extreme(scale)) extreme_rows_.push_back(i);
   }
   float16_scan_ = options.float16_scan && can_scan_float16();
   if (!float16_scan_) return;
