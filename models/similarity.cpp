@@ -103,7 +103,7 @@ void score_half_rows(const uint16_t*, int64_t, int64_t, const float*, float*) {}
 //
 // Let u [D] be a unit row and q [D] the unit query, both float32 from normalise() (u_d = r_d s rounded,
 // r the raw row and s its float inverse_norm: |u|, |q| <= 1 + 2^-22, so |u| |q| <= rho = 1 + 2^-20),
-// x = sum_d u_d q_d in exact arithmetic, and u = 2^-24 float32's unit roundoff, gamma_n = n u / (1 - n u).
+// x = sum_d u_d q_d in exact arithmetic, eps = 2^-24 float32's unit roundoff, gamma_n = n eps / (1 - n eps).
 //
 // The exact score e (exact_score): each product u_d q_d is exact in double (24 + 24 bits < 53), the
 // D - 1 additions in double err by at most gamma_D(double) sum |u_d q_d| <= 1.01 D 2^-53 rho, and the
@@ -112,9 +112,10 @@ void score_half_rows(const uint16_t*, int64_t, int64_t, const float*, float*) {}
 // The float32 pass (sgemv, sgemm) runs over the raw rows r, then multiplies by s: a = fl(fl(r . q) s).
 // A dot product in any order of products and sums, fma or not (alpha = 1 and beta = 0 add no rounding),
 // errs by at most gamma_D sum |r_d q_d| (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed.,
-// eq. 3.5); times s that is gamma_D sum |r_d s q_d| <= gamma_D (1 + u) rho, as |r_d s| <= (1 + u) |u_d|.
-// (r . q) s differs from x by sum (r_d s - u_d) q_d, at most u (1 + u) rho, and the product by s rounds
-// once more: |a - x| <= (gamma_D + 2u) (1 + 2^-20) rho. Extreme rows (is_extreme) are scored exactly.
+// eq. 3.5); times s that is gamma_D sum |r_d s q_d| <= gamma_D (1 + eps) rho, as |r_d s| <= (1 + eps) |u_d|.
+// (r . q) s differs from x by sum (r_d s - u_d) q_d, at most eps (1 + eps) rho, and the product by s
+// rounds once more: |a - x| <= (gamma_D + 2 eps) (1 + 2^-20) rho. Extreme rows (is_extreme) are scored
+// exactly.
 //
 // The float16 pass: h_d = half(u_d) errs by at most 2^-11 |u_d| while |u_d| >= 2^-14 (a normal half
 // has 11 significant bits; |u_d| <= 1 never overflows) and by at most 2^-25 below (subnormal halves
@@ -126,7 +127,8 @@ void score_half_rows(const uint16_t*, int64_t, int64_t, const float*, float*) {}
 //
 // Flushing denormals (set_flush_denormal), or gradual underflow, can lose a term below 2^-126 in
 // either computation, times s <= 2^20 for a row that is not extreme: D 2^-100 covers them all.
-// The bound of |a - e| is the sum of the terms.
+// The bound of |a - e| <= |a - x| + |x - e| is the sum of the terms: for D = 300, 4.9e-4 for the
+// float16 pass and 1.8e-5 for the float32 one.
 double gamma(int64_t n) { return double(n) * 0x1p-24 / (1 - double(n) * 0x1p-24); }
 
 double exact_score_error(int64_t dim) { return 0x1p-24 + 1.01 * double(dim) * 0x1p-53; }
