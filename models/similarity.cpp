@@ -44,7 +44,9 @@ void normalise(const float* x, int64_t dim, float* out) {
 // A row is "extreme" when its inverse_norm is above 2^20 or below 2^-100 (and not 0, a row of zeros):
 // the float32 pass over the raw rows (below) could then be off by more than its bound (denormals, a
 // scale near float's limits), so its score is replaced by the exact one.
-bool is_extreme(float inverse_norm) { return inverse_norm != 0 && (inverse_norm > 0x1p20f || inverse_norm < 0x1p-100f); }
+bool is_extreme(float inverse_norm) {
+  return inverse_norm != 0 && (inverse_norm > 0x1p20f || inverse_norm < 0x1p-100f);
+}
 
 // ---------------------------------------------------------------- the float16 scan
 
@@ -224,7 +226,9 @@ std::vector<Neighbor> SimilarityIndex::top_k(float* approx, double bound, const 
   for (int64_t i = 0; i < rows; ++i)
     if (approx[i] >= cutoff && approx[i] != kSkipped) candidates.emplace_back(0.0f, i);
   for (auto& [score, i] : candidates) score = exact_score(i, unit_query);
-  auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+  auto better = [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
   std::partial_sort(candidates.begin(), candidates.begin() + k, candidates.end(), better);
   std::vector<Neighbor> out;
   for (int64_t j = 0; j < k; ++j) {

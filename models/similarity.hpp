@@ -12,11 +12,11 @@
 // One query first scores the whole table in one pass: over a float16 copy of the unit rows where the
 // CPU has F16C, AVX2 and FMA (half the bytes of float32: a query is bound by memory bandwidth), else
 // as one float32 sgemv over the rows as they are, [V, D] x [D] -> [V], each score then times the
-// row's 1 / norm. Many queries are one float32 sgemm, [Q, D] x [D, V] -> [Q, V], the same way. Each pass's
-// error has a proven bound, so only the rows whose approximate score is within twice that bound of the
-// k-th best can be among the k best: those few are scored again exactly. The query words are never
-// among the results; ties are broken by the lower row (the more frequent word, in a file sorted by
-// frequency).
+// row's 1 / norm. Many queries are one float32 sgemm, [Q, D] x [D, V] -> [Q, V], the same way. Each
+// pass's error has a proven bound, so only the rows whose approximate score is within twice that bound
+// of the k-th best can be among the k best: those few are scored again exactly. The query words are
+// never among the results; ties are broken by the lower row (the more frequent word, in a file sorted
+// by frequency).
 // Analogy is 3CosAdd as gensim's most_similar(positive=[a, c], negative=[b]): the unit vectors
 // combined as unit(a) - unit(b) + unit(c), normalised, and a, b, c excluded.
 // A row of zeros (a <pad> row) has cosine 0 with everything.
@@ -40,13 +40,15 @@ struct Neighbor {
 
 struct SimilarityOptions {
   // Scan a float16 copy of the unit rows for single queries when the CPU can (F16C, AVX2, FMA). The
-  // answers are the same either way; the copy costs V * D * 2 bytes more (60 MB for 100k x 300).
+  // answers are the same either way; the copy costs 2 bytes a value (D rounded up to a multiple of 8):
+  // 61 MB for 100k x 300.
   bool float16_scan = true;
 };
 
 class SimilarityIndex {
  public:
-  // Keeps a reference: vectors must outlive the index.
+  // Keeps a reference and reads vectors.values at every query: the vectors must outlive the index and
+  // stay unchanged while it is used.
   explicit SimilarityIndex(const WordVectors& vectors, SimilarityOptions options = {});
 
   const WordVectors& vectors() const { return vectors_; }

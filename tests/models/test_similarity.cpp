@@ -54,7 +54,8 @@ std::vector<std::pair<float, int64_t>> reference_nearest(const tg::WordVectors& 
     for (int64_t d = 0; d < v.dim; ++d) sum += double(row[d]) * double(q[d]);
     all.emplace_back(float(sum), i);
   }
-  std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::sort(all.begin(), all.end(),
+            [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
   all.resize(std::min(all.size(), size_t(k)));
   return all;
 }

@@ -49,7 +49,8 @@ int bench_neighbors(const BenchOptions& opt) {
   const int64_t rss_start = resident_memory_bytes();
   double build_plain = 0, build_fast = 0;
   std::unique_ptr<SimilarityIndex> plain, fast;
-  build_plain = seconds_of([&] { plain = std::make_unique<SimilarityIndex>(vectors, SimilarityOptions{.float16_scan = false}); });
+  build_plain = seconds_of(
+      [&] { plain = std::make_unique<SimilarityIndex>(vectors, SimilarityOptions{.float16_scan = false}); });
   const int64_t rss_plain = resident_memory_bytes();
   build_fast = seconds_of([&] { fast = std::make_unique<SimilarityIndex>(vectors); });
   const int64_t rss_fast = resident_memory_bytes();
