@@ -35,7 +35,8 @@ std::vector<std::string> words_of(const std::vector<tg::models::Neighbor>& neigh
 // The k best rows for `query` by the definition in similarity.hpp, computed the slow way: the query
 // and every row normalised (|x| in double, then x times the float 1/|x|), dot products summed in
 // double and rounded to float, sorted by score then row.
-std::vector<std::pair<float, int64_t>> reference_nearest(const tg::models::WordVectors& v, const float* query, int64_t k,
+std::vector<std::pair<float, int64_t>> reference_nearest(const tg::models::WordVectors& v, const float* query,
+                                                         int64_t k,
                                                          const std::vector<int64_t>& exclude) {
   auto unit = [&v](const float* x) {
     double norm = 0;

@@ -50,7 +50,9 @@ int bench_neighbors(const BenchOptions& opt) {
   double build_plain = 0, build_fast = 0;
   std::unique_ptr<models::SimilarityIndex> plain, fast;
   build_plain = seconds_of(
-      [&] { plain = std::make_unique<models::SimilarityIndex>(vectors, models::SimilarityOptions{.float16_scan = false}); });
+      [&] {
+        plain = std::make_unique<models::SimilarityIndex>(vectors, models::SimilarityOptions{.float16_scan = false});
+      });
   const int64_t rss_plain = resident_memory_bytes();
   build_fast = seconds_of([&] { fast = std::make_unique<models::SimilarityIndex>(vectors); });
   const int64_t rss_fast = resident_memory_bytes();
