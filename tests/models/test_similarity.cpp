@@ -36,8 +36,7 @@ std::vector<std::string> words_of(const std::vector<tg::models::Neighbor>& neigh
 // and every row normalised (|x| in double, then x times the float 1/|x|), dot products summed in
 // double and rounded to float, sorted by score then row.
 std::vector<std::pair<float, int64_t>> reference_nearest(const tg::models::WordVectors& v, const float* query,
-                                                         int64_t k,
-                                                         const std::vector<int64_t>& exclude) {
+                                                         int64_t k, const std::vector<int64_t>& exclude) {
   auto unit = [&v](const float* x) {
     double norm = 0;
     for (int64_t d = 0; d < v.dim; ++d) norm += double(x[d]) * double(x[d]);
