@@ -162,9 +162,10 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
 
   const int64_t padding_idx = checked.padding_idx.value_or(-1);
   // A leaf table's gradient goes to its rows: the row-sparse gradient (sparse), or the rows of the
-  // dense one when the batch has fewer positions than the table has rows, so that no [V, D] table is
-  // zero-filled and scattered into (Adam then reads only these rows; grad() writes them out when asked).
-  // Otherwise (a computed table, or a batch that covers it) the dense gradient is added to directly.
+  // dense one when the batch has fewer positions than the table has rows and no dense [V, D] gradient
+  // exists yet, so that none is zero-filled and scattered into (Adam then reads only these rows;
+  // grad() writes them out when asked). Otherwise (a computed table, a batch that covers it, or a dense
+  // gradient already there, perhaps one set by set_grad and shared) it is added to directly.
   const bool leaf = weight.is_leaf();
   const bool sparse = checked.sparse && leaf;
   const bool dense_by_rows = !checked.sparse && leaf && n < num_embeddings;
@@ -177,7 +178,7 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
     const std::vector<float> scale = by_freq ? inverse_frequency(idx.i64(), n) : std::vector<float>();
     const float* s = by_freq ? scale.data() : nullptr;
     if (sparse) accumulate_rows_of(table.sparse_grad, table.shape, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
-    else if (dense_by_rows)
+    else if (dense_by_rows && !table.grad)
       accumulate_rows_of(table.grad_rows, table.shape, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
     else scatter_add_rows(node.grad_in(0), node.grad_out(), idx.i64(), n, dim, padding_idx, s);
   });

@@ -280,6 +280,17 @@ TEST_CASE("a dense gradient held as rows equals the scattered one bit for bit, t
   CHECK_FALSE(by_rows.weight.grad().defined());
 }
 
+TEST_CASE("a gradient set with set_grad is shared: a later lookup's backward adds into it") {
+  Embedding embedding(50, 3);
+  Tensor g = zeros({50, 3});
+  embedding.weight.set_grad(g);
+  embedding.forward(indices({4, 4, 9}, {3})).sum().backward();
+  CHECK(embedding.weight.grad_rows() == nullptr);
+  CHECK(g.at({4, 1}) == 2.0);  // read through the caller's handle, without grad()
+  CHECK(g.at({9, 2}) == 1.0);
+  CHECK(g.at({5, 0}) == 0.0);
+}
+
 TEST_CASE("a table used by an embedding and by a product gets the sum of both gradients") {
   manual_seed(19);
   Tensor table = randn({30, 4});

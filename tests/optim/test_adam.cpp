@@ -1,6 +1,8 @@
 // Adam and AdamW, and the Optimizer base class they share with SGD and LazyAdam (state save / load).
 #include <doctest/doctest.h>
 
+#include "core/random.hpp"
+#include "nn/embedding.hpp"
 #include "optim/adam.hpp"
 #include "optim/sgd.hpp"
 #include "tests/optim/helpers.hpp"
@@ -133,6 +135,30 @@ TEST_CASE("Adam on a dense gradient held as rows equals Adam on it written out, 
       CHECK(by_rows.grad_rows() != nullptr);  // the step read the rows without writing them out
       CHECK(bit_equal(by_rows, written));
     }
+  }
+}
+
+TEST_CASE("Adam through an Embedding: the rows shortcut equals the written-out gradient over zero_grad and two backward passes") {
+  manual_seed(21);
+  const Tensor table = randn({40, 6});
+  nn::Embedding fast = nn::Embedding::from_pretrained(table.clone().detach(), /*freeze=*/false);
+  nn::Embedding plain = nn::Embedding::from_pretrained(table.clone().detach(), /*freeze=*/false);
+  Adam fast_opt({fast.weight}, 0.01), plain_opt({plain.weight}, 0.01);
+  for (int step = 0; step < 3; ++step) {
+    fast_opt.zero_grad();
+    plain_opt.zero_grad();
+    for (int pass = 0; pass < (step == 1 ? 2 : 1); ++pass) {  // step 1 accumulates two backward passes
+      const Tensor ids = randint(40, {2, 5});
+      const Tensor g = randn({2, 5, 6});
+      fast.forward(ids).backward(g);
+      plain.forward(ids).backward(g);
+    }
+    REQUIRE(fast.weight.grad_rows() != nullptr);
+    plain.weight.grad();  // written out: Adam takes the dense path
+    REQUIRE(plain.weight.grad_rows() == nullptr);
+    fast_opt.step();
+    plain_opt.step();
+    CHECK(bit_equal(fast.weight, plain.weight));
   }
 }
 
