@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/kernels.hpp"
 #include "core/safetensors.hpp"
 #include "core/tapegrad.hpp"
 #include "nn/embedding.hpp"
@@ -213,8 +214,10 @@ struct RowCopyFloor {
       : table(t.f32()), rows_in_table(t.size(0)), dim(t.size(1)), count(n), out(zeros({n, t.size(1)})) {}
   void run() {
     if (next + count > rows_in_table) next = 0;
-    for (int64_t j = 0; j < count; ++j)
-      std::memcpy(out.f32() + j * dim, table + (next + j) * dim, size_t(dim) * sizeof(float));
+    float* to = out.f32();
+    const float* from = table + next * dim;
+    const int64_t d = dim;
+    detail::parallel_for(count, count * dim, [=](int64_t j) { std::memcpy(to + j * d, from + j * d, size_t(d) * sizeof(float)); });
     next += count;
   }
   double bytes_moved() const { return 2.0 * double(count * dim) * sizeof(float); }
@@ -231,11 +234,16 @@ void touch_rows(Tensor& p, Tensor& m, Tensor& v, const std::vector<int64_t>& row
   float* __restrict pp = p.f32();
   float* __restrict pm = m.f32();
   float* __restrict pv = v.f32();
-  auto touch = [&](int64_t begin, int64_t end) {
+  auto touch = [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) pp[i] *= one, pm[i] *= one, pv[i] *= one;
   };
-  if (rows.empty()) return touch(0, p.numel());
-  for (int64_t r : rows) touch(r * width, (r + 1) * width);
+  // Threaded as the workloads' loops are (detail::parallel_for), so that the floor uses the same threads.
+  constexpr int64_t kChunk = 1 << 14;
+  const int64_t n = p.numel();
+  if (rows.empty())
+    return detail::parallel_for((n + kChunk - 1) / kChunk, n, [=](int64_t c) { touch(c * kChunk, std::min(n, (c + 1) * kChunk)); });
+  const int64_t* r = rows.data();
+  detail::parallel_for(int64_t(rows.size()), int64_t(rows.size()) * width, [=](int64_t k) { touch(r[k] * width, (r[k] + 1) * width); });
 }
 
 // The embedding table of a training workload and its two moments (they exist once a step has run).
@@ -306,8 +314,9 @@ Result run_training(const Spec& spec) {
     auto floor = [&] {
       TableAndMoments t = table_and_moments(training);
       const int64_t* ids = training.ids.i64();
-      for (int64_t j = 0; j < n; ++j)
-        std::memcpy(gathered.f32() + j * dim, t.p.f32() + ids[j] * dim, size_t(dim) * sizeof(float));
+      const float* table = t.p.f32();
+      float* to = gathered.f32();
+      detail::parallel_for(n, n * dim, [=](int64_t j) { std::memcpy(to + j * dim, table + ids[j] * dim, size_t(dim) * sizeof(float)); });
       touch_rows(t.p, t.m, t.v, rows);
     };
     const double row_bytes = double(dim) * sizeof(float);
