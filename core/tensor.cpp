@@ -10,6 +10,7 @@
 #include "core/buffer_cache.hpp"
 #include "core/ops.hpp"
 #include "core/pool.hpp"
+#include "core/sparse_grad.hpp"
 #include "core/tape.hpp"
 
 namespace tg {
@@ -163,11 +164,19 @@ Tensor& Tensor::requires_grad_(bool on) {
   return *this;
 }
 
-Tensor Tensor::grad() const { return impl_->grad ? Tensor(impl_->grad) : Tensor(); }
+Tensor Tensor::grad() const {
+  if (impl_->grad_rows) {  // rows held apart (an embedding's backward): written into the dense gradient now
+    if (!impl_->grad) impl_->grad = zeros(shape()).take_impl();
+    add_rows(*impl_->grad_rows, Tensor(impl_->grad).f32(), numel() / std::max<int64_t>(shape()[0], 1));
+    impl_->grad_rows.reset();
+  }
+  return impl_->grad ? Tensor(impl_->grad) : Tensor();
+}
 
 Tensor& Tensor::set_grad(const Tensor& g) {
   check_defined("set_grad", *this);
   impl_->sparse_grad.reset();
+  impl_->grad_rows.reset();
   if (!g.defined()) {
     impl_->grad.reset();
     return *this;
@@ -181,6 +190,7 @@ Tensor& Tensor::set_grad(const Tensor& g) {
 void Tensor::zero_grad() {
   impl_->grad.reset();
   impl_->sparse_grad.reset();
+  impl_->grad_rows.reset();
 }
 
 Tensor Tensor::detach() const {

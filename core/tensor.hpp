@@ -55,6 +55,11 @@ struct TensorImpl {
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;  // dense gradient, same shape, f32; null until backward reaches it
   std::shared_ptr<RowSparseGrad> sparse_grad;
+  // Part of the dense gradient, held as rows: an embedding's backward into a table puts the rows it
+  // touched here instead of zero-filling and scattering into a dense [V, D] `grad`. The dense gradient
+  // is `grad` (zero where null) plus these rows; Tensor::grad() writes them into `grad` when asked,
+  // and Adam reads them as they are (a zero gradient for every other row, without reading it).
+  std::shared_ptr<RowSparseGrad> grad_rows;
   // Where this tensor was made on the tape: node index and the tape's epoch. node < 0: a leaf.
   int64_t node = -1;
   uint64_t epoch = 0;
@@ -116,6 +121,9 @@ class Tensor {
   Tensor& requires_grad_(bool on = true);  // only on leaves, like PyTorch
   bool is_leaf() const { return impl_->node < 0; }
   Tensor grad() const;                       // undefined until a backward() reaches this tensor
+  // A dense gradient exists (in `grad` or as pending rows), without writing the rows out as grad() does.
+  bool has_dense_grad() const { return impl_->grad || impl_->grad_rows; }
+  const RowSparseGrad* grad_rows() const { return impl_->grad_rows.get(); }  // see TensorImpl::grad_rows
   // Sets the dense gradient (PyTorch's `p.grad = g`, libtorch's `mutable_grad() = g`): g must be f32 with
   // this tensor's shape; it is shared, not copied, so later backward passes accumulate into it. An
   // undefined g drops the gradient. Any row-sparse gradient is dropped too.

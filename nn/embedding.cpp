@@ -100,12 +100,13 @@ static void scatter_add_rows(float* dtable, const float* dy, const int64_t* idx,
   for (int64_t b = 0; b < blocks; ++b) add_column_block(b);
 }
 
-// The same gradient kept row-sparse: the rows of the non-padding positions and their (scaled) dy rows
-// go to accumulate_sparse_grad, which sums repeated rows in position order. Memory: [n, D], not [V, D].
-static void accumulate_sparse_rows(TensorImpl& table, const float* dy, const int64_t* idx, int64_t n, int64_t dim,
-                                   int64_t padding_idx, const float* scale) {
+// The same gradient as (rows, values): the rows of the non-padding positions and their (scaled) dy
+// rows go to accumulate_rows, which sums repeated rows in position order, into `into`: the table's
+// row-sparse gradient, or the rows of its dense one (TensorImpl::grad_rows). Memory: [n, D], not [V, D].
+static void accumulate_rows_of(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const float* dy,
+                               const int64_t* idx, int64_t n, int64_t dim, int64_t padding_idx, const float* scale) {
   if (padding_idx < 0 && !scale) {  // nothing to drop or scale: hand over idx and dy as they are
-    accumulate_sparse_grad(table, idx, n, dy);
+    accumulate_rows(into, table_shape, idx, n, dy);
     return;
   }
   std::vector<int64_t> rows;
@@ -118,7 +119,7 @@ static void accumulate_sparse_rows(TensorImpl& table, const float* dy, const int
     for (int64_t e = 0; e < dim; ++e) dst[e] = s * dy[j * dim + e];
     rows.push_back(idx[j]);
   }
-  accumulate_sparse_grad(table, rows.data(), int64_t(rows.size()), values.data());
+  accumulate_rows(into, table_shape, rows.data(), int64_t(rows.size()), values.data());
 }
 
 // y[j, :] = weight[idx[j], :]                        weight: [V, D]  idx: i64 [*]  y: [*, D]
@@ -160,16 +161,25 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
   }
 
   const int64_t padding_idx = checked.padding_idx.value_or(-1);
-  const bool sparse = checked.sparse && weight.is_leaf();
+  // A leaf table's gradient goes to its rows: the row-sparse gradient (sparse), or the rows of the
+  // dense one when the batch has fewer positions than the table has rows and no dense [V, D] gradient
+  // exists yet, so that none is zero-filled and scattered into (Adam then reads only these rows;
+  // grad() writes them out when asked). Otherwise (a computed table, a batch that covers it, or a dense
+  // gradient already there, perhaps one set by set_grad and shared) it is added to directly.
+  const bool leaf = weight.is_leaf();
+  const bool sparse = checked.sparse && leaf;
+  const bool dense_by_rows = !checked.sparse && leaf && n < num_embeddings;
   const bool by_freq = checked.scale_grad_by_freq;
-  record("embedding", y, {weight, idx}, [dim, padding_idx, sparse, by_freq](Node& node) {
+  record("embedding", y, {weight, idx}, [dim, padding_idx, sparse, dense_by_rows, by_freq](Node& node) {
     TensorImpl& table = *node.inputs[0].impl();
     if (!table.requires_grad) return;
     const Tensor& idx = node.input(1);
     const int64_t n = idx.numel();
     const std::vector<float> scale = by_freq ? inverse_frequency(idx.i64(), n) : std::vector<float>();
     const float* s = by_freq ? scale.data() : nullptr;
-    if (sparse) accumulate_sparse_rows(table, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
+    if (sparse) accumulate_rows_of(table.sparse_grad, table.shape, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
+    else if (dense_by_rows && !table.grad)
+      accumulate_rows_of(table.grad_rows, table.shape, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
     else scatter_add_rows(node.grad_in(0), node.grad_out(), idx.i64(), n, dim, padding_idx, s);
   });
   return y;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/kernels.hpp"
+#include "core/sparse_grad.hpp"
 
 namespace tg::optim {
 
@@ -40,7 +41,9 @@ struct AdamStep {
 // (through the references of a lambda it did not: every store might have changed a scalar, and dense
 // Adam ran 15x slower). v_max: only with amsgrad, a separate loop (a conditional store stops the vectoriser).
 // std::sqrt may set errno, a branch that also stops it: this loop never takes the root of a negative.
-template <bool kL2, bool kAmsgrad>
+// g holds the gradient of elements begin, begin + 1, ... (g[0] is element begin's). kZeroGrad: the
+// gradient is 0 and g is not read (the same arithmetic with gi = 0: the same bits as a stored 0).
+template <bool kL2, bool kAmsgrad, bool kZeroGrad>
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-math-errno")))
 #endif
@@ -48,7 +51,7 @@ static void adam_range(float* __restrict p, const float* __restrict g, float* __
                        float* __restrict v_max, int64_t begin, int64_t end, const AdamStep s) {
   for (int64_t i = begin; i < end; ++i) {
     const float pi = p[i] * s.shrink;  // shrink is 1 without AdamW: exact
-    float gi = g[i];
+    float gi = kZeroGrad ? 0.0f : g[i - begin];
     if constexpr (kL2) gi += s.l2 * pi;
     const float mi = m[i] * s.beta1 + s.one_minus_beta1 * gi;
     const float vi = v[i] * s.beta2 + s.one_minus_beta2 * gi * gi;
@@ -61,16 +64,57 @@ static void adam_range(float* __restrict p, const float* __restrict g, float* __
   }
 }
 
+// The operands of one parameter's update: p, m, v (v_max with amsgrad) [n], and its gradient either
+// dense (g [n]) or as rows (rows [k] sorted, values [k, width]; every other row's gradient is 0).
+struct AdamOperands {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  float* v_max;
+  const int64_t* rows = nullptr;
+  const float* values = nullptr;
+  int64_t row_count = 0, width = 1;
+};
+
+template <bool kL2, bool kAmsgrad>
+static void adam_elements(const AdamOperands& o, int64_t begin, int64_t end, const AdamStep& s) {
+  if (!o.rows) return adam_range<kL2, kAmsgrad, false>(o.p, o.g + begin, o.m, o.v, o.v_max, begin, end, s);
+  // Rows [first, last): the runs between gradient rows with a zero gradient, each gradient row with its
+  // values.
+  const int64_t first = begin / o.width, last = end / o.width;
+  int64_t k = std::lower_bound(o.rows, o.rows + o.row_count, first) - o.rows;
+  int64_t row = first;
+  for (; row < last; ++k) {
+    const int64_t next = k < o.row_count ? std::min(o.rows[k], last) : last;
+    adam_range<kL2, kAmsgrad, true>(o.p, nullptr, o.m, o.v, o.v_max, row * o.width, next * o.width, s);
+    if (next == last) break;
+    adam_range<kL2, kAmsgrad, false>(o.p, o.values + k * o.width, o.m, o.v, o.v_max, next * o.width, (next + 1) * o.width, s);
+    row = next + 1;
+  }
+}
+
 // param, grad, m, v, v_max: [n]. Scalars are computed in double and rounded to float once, as
-// PyTorch passes Python floats to its float kernels.
+// PyTorch passes Python floats to its float kernels. A gradient held as rows (an embedding's,
+// TensorImpl::grad_rows) is read as it is: the other rows take g = 0 without a [n] gradient being
+// zero-filled, scattered into and read, so the update is one pass reading and writing p, m and v.
 void Adam::update(size_t index, Tensor& param, ParamState& state) {
-  const Tensor grad = dense_grad(index);
   const int64_t n = param.numel();
-  float* p = param.f32();
-  const float* g = grad.f32();
-  float* m = zero_buffer(state, "exp_avg", param).f32();
-  float* v = zero_buffer(state, "exp_avg_sq", param).f32();
-  float* v_max = options_.amsgrad ? zero_buffer(state, "max_exp_avg_sq", param).f32() : nullptr;
+  const RowSparseGrad* rows = param.grad_rows();
+  const bool by_rows = rows && !param.impl()->grad && !param.sparse_grad();
+  const Tensor grad = by_rows ? Tensor() : dense_grad(index);
+  AdamOperands o;
+  o.p = param.f32();
+  o.g = by_rows ? nullptr : grad.f32();
+  o.m = zero_buffer(state, "exp_avg", param).f32();
+  o.v = zero_buffer(state, "exp_avg_sq", param).f32();
+  o.v_max = options_.amsgrad ? zero_buffer(state, "max_exp_avg_sq", param).f32() : nullptr;
+  if (by_rows) {
+    o.rows = rows->rows.i64();
+    o.values = rows->values.f32();
+    o.row_count = rows->rows.numel();
+    o.width = n / param.size(0);
+  }
 
   const double t = double(state.steps);
   AdamStep s;
@@ -82,15 +126,16 @@ void Adam::update(size_t index, Tensor& param, ParamState& state) {
   s.bias_correction2_sqrt = float(std::sqrt(1 - std::pow(options_.beta2, t)));
   s.eps = float(options_.eps);
 
-  constexpr int64_t kChunk = 1 << 14;  // one chunk per parallel iteration
-  detail::parallel_for((n + kChunk - 1) / kChunk, n, [=](int64_t c) {
-    const int64_t begin = c * kChunk, end = std::min(n, begin + kChunk);
+  // One chunk per parallel iteration: about 2^14 elements, whole rows when the gradient is by rows.
+  const int64_t chunk = by_rows ? std::max<int64_t>(1, (int64_t(1) << 14) / o.width) * o.width : int64_t(1) << 14;
+  detail::parallel_for((n + chunk - 1) / chunk, n, [=](int64_t c) {
+    const int64_t begin = c * chunk, end = std::min(n, begin + chunk);
     if (s.l2 != 0) {
-      if (v_max) adam_range<true, true>(p, g, m, v, v_max, begin, end, s);
-      else adam_range<true, false>(p, g, m, v, nullptr, begin, end, s);
+      if (o.v_max) adam_elements<true, true>(o, begin, end, s);
+      else adam_elements<true, false>(o, begin, end, s);
     } else {
-      if (v_max) adam_range<false, true>(p, g, m, v, v_max, begin, end, s);
-      else adam_range<false, false>(p, g, m, v, nullptr, begin, end, s);
+      if (o.v_max) adam_elements<false, true>(o, begin, end, s);
+      else adam_elements<false, false>(o, begin, end, s);
     }
   });
 }

@@ -31,11 +31,35 @@ struct PresentRows {
   int64_t width;
 };
 
+// The update's scalars, rounded to float once.
+struct LazyAdamStep {
+  float one_minus_beta1, one_minus_beta2, minus_step_size, eps;
+};
+
+// One present row: p, g, m, v [width]. __restrict pointers and scalars by value so the loop vectorises
+// (through a lambda's captures it did not: p might alias m), and no errno for std::sqrt (never of a
+// negative here), whose branch would stop the vectoriser too.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-math-errno")))
+#endif
+static void lazy_adam_row(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                          int64_t width, const LazyAdamStep s) {
+  for (int64_t j = 0; j < width; ++j) {
+    const float m_step = (g[j] - m[j]) * s.one_minus_beta1;
+    const float v_step = (g[j] * g[j] - v[j]) * s.one_minus_beta2;
+    const float numer = m_step + m[j];
+    const float denom = std::sqrt(v_step + v[j]) + s.eps;
+    m[j] = m[j] + m_step;
+    v[j] = v[j] + v_step;
+    p[j] = p[j] + s.minus_step_size * (numer / denom);
+  }
+}
+
 // param, m, v: [V, width]; only the present rows are read and written. The operation order is
 // torch.optim.SparseAdam's, with its scalars rounded to float once.
 void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
   const RowSparseGrad* sparse = param.sparse_grad();
-  const bool only_sparse = sparse && !param.grad().defined();
+  const bool only_sparse = sparse && !param.has_dense_grad();
   const Tensor dense = only_sparse ? Tensor() : dense_grad(index);
   const int64_t rows_in_param = param.dim() == 0 ? 1 : param.size(0);
   const int64_t width = param.numel() / std::max<int64_t>(rows_in_param, 1);
@@ -50,34 +74,21 @@ void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
   float* m = zero_buffer(state, "exp_avg", param).f32();
   float* v = zero_buffer(state, "exp_avg_sq", param).f32();
   const double t = double(state.steps);
-  const float one_minus_beta1 = float(1 - options_.beta1), one_minus_beta2 = float(1 - options_.beta2);
-  const float minus_step_size =
-      float(-(lr() * std::sqrt(1 - std::pow(options_.beta2, t)) / (1 - std::pow(options_.beta1, t))));
-  const float eps = float(options_.eps);
+  LazyAdamStep s;
+  s.one_minus_beta1 = float(1 - options_.beta1), s.one_minus_beta2 = float(1 - options_.beta2);
+  s.minus_step_size = float(-(lr() * std::sqrt(1 - std::pow(options_.beta2, t)) / (1 - std::pow(options_.beta1, t))));
+  s.eps = float(options_.eps);
 
   detail::parallel_for(present.count, present.count * width, [=](int64_t k) {
     const int64_t offset = (present.row_index ? present.row_index[k] : k) * width;
     const float* g = present.values + k * width;
-    std::vector<float> row;  // a reduced-precision row in float32, rounded once when stored back
-    float* pr = p ? p + offset : nullptr;
-    if (p16) {
-      row.resize(size_t(width));
-      pr = row.data();
-      if (dtype == DType::f16) half_to_floats(p16 + offset, pr, width);
-      else bfloat16_to_floats(p16 + offset, pr, width);
-    }
-    for (int64_t j = 0; j < width; ++j) {
-      const int64_t i = offset + j;
-      const float m_step = (g[j] - m[i]) * one_minus_beta1;
-      const float v_step = (g[j] * g[j] - v[i]) * one_minus_beta2;
-      const float numer = m_step + m[i];
-      const float denom = std::sqrt(v_step + v[i]) + eps;
-      m[i] = m[i] + m_step;
-      v[i] = v[i] + v_step;
-      pr[j] = pr[j] + minus_step_size * (numer / denom);
-    }
-    if (p16 && dtype == DType::f16) floats_to_half(pr, p16 + offset, width);
-    if (p16 && dtype == DType::bf16) floats_to_bfloat16(pr, p16 + offset, width);
+    if (p) return lazy_adam_row(p + offset, g, m + offset, v + offset, width, s);
+    std::vector<float> row(static_cast<size_t>(width));  // a reduced-precision row in float32, rounded once when stored back
+    if (dtype == DType::f16) half_to_floats(p16 + offset, row.data(), width);
+    else bfloat16_to_floats(p16 + offset, row.data(), width);
+    lazy_adam_row(row.data(), g, m + offset, v + offset, width, s);
+    if (dtype == DType::f16) floats_to_half(row.data(), p16 + offset, width);
+    else floats_to_bfloat16(row.data(), p16 + offset, width);
   });
 }
 

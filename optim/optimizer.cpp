@@ -31,7 +31,7 @@ void Optimizer::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& param = params_[i];
     if (!param.requires_grad()) continue;
-    if (!param.grad().defined() && !param.sparse_grad()) continue;
+    if (!param.has_dense_grad() && !param.sparse_grad()) continue;
     check_gradient(i);
     ParamState& state = states_[i];
     state.steps += 1;
@@ -44,9 +44,11 @@ void Optimizer::step() {
     // rounded once when it is stored back. No float32 master copy is kept between steps, as in
     // PyTorch with model.half(): an update smaller than half a step of the format at that value
     // (float16: |w| * 2^-11, bfloat16: |w| * 2^-8) is lost. nn/README.md has the numbers.
+    if (param.impl()->grad && param.grad_rows()) param.grad();  // one dense gradient: the copy shares it
     Tensor work = param.to(DType::f32);
     work.impl()->grad = param.impl()->grad;
     work.impl()->sparse_grad = param.impl()->sparse_grad;
+    work.impl()->grad_rows = param.impl()->grad_rows;
     update(i, work, state);
     param.set_data(work.to(param.dtype()));
   }
@@ -60,24 +62,25 @@ void Optimizer::zero_grad() {
 
 void Optimizer::check_gradient(size_t index) const {
   const Tensor& param = params_[index];
-  Tensor grad = param.grad();
+  const Tensor grad = param.impl()->grad ? Tensor(param.impl()->grad) : Tensor();  // not grad(): no writing out
   if (grad.defined() && (grad.dtype() != DType::f32 || !(grad.shape() == param.shape())))
     fail("{}: the gradient of parameter {} is {} {}, expected float32 {} as the parameter", kind_, index,
          dtype_name(grad.dtype()), grad.shape(), param.shape());
-  const RowSparseGrad* sparse = param.sparse_grad();
-  if (!sparse) return;
-  if (param.dim() == 0) fail("{}: parameter {} is a scalar but has a row-sparse gradient", kind_, index);
-  const int64_t n = sparse->rows.numel();
-  Shape values_shape = param.shape();
-  values_shape[0] = n;
-  if (!(sparse->values.shape() == values_shape))
-    fail("{}: the sparse gradient of parameter {} holds values of shape {} for {} rows, expected {}", kind_,
-         index, sparse->values.shape(), n, values_shape);
-  // The rows are sorted and unique, so checking the first and the last checks them all.
-  const int64_t* rows = sparse->rows.i64();
-  if (n > 0 && (rows[0] < 0 || rows[n - 1] >= param.size(0)))
-    fail("{}: the sparse gradient of parameter {} touches row {}, the parameter has {} rows", kind_, index,
-         rows[0] < 0 ? rows[0] : rows[n - 1], param.size(0));
+  for (const RowSparseGrad* sparse : {param.sparse_grad(), param.grad_rows()}) {
+    if (!sparse) continue;
+    if (param.dim() == 0) fail("{}: parameter {} is a scalar but has a row-sparse gradient", kind_, index);
+    const int64_t n = sparse->rows.numel();
+    Shape values_shape = param.shape();
+    values_shape[0] = n;
+    if (!(sparse->values.shape() == values_shape))
+      fail("{}: the sparse gradient of parameter {} holds values of shape {} for {} rows, expected {}", kind_,
+           index, sparse->values.shape(), n, values_shape);
+    // The rows are sorted and unique, so checking the first and the last checks them all.
+    const int64_t* rows = sparse->rows.i64();
+    if (n > 0 && (rows[0] < 0 || rows[n - 1] >= param.size(0)))
+      fail("{}: the sparse gradient of parameter {} touches row {}, the parameter has {} rows", kind_, index,
+           rows[0] < 0 ? rows[0] : rows[n - 1], param.size(0));
+  }
 }
 
 Tensor Optimizer::dense_grad(size_t index) const {

@@ -75,8 +75,9 @@ class Optimizer {
   virtual std::map<std::string, std::string> hyperparameters() const = 0;
   virtual void set_hyperparameters(const std::map<std::string, std::string>& values) = 0;
 
-  // The parameter's gradient as one dense f32 tensor: the dense gradient, the row-sparse one made
-  // dense, or their sum when both exist. Checks the gradient's shape.
+  // The parameter's gradient as one dense f32 tensor: the dense gradient (its rows held apart,
+  // TensorImpl::grad_rows, written into it), the row-sparse one made dense, or their sum when both
+  // exist.
   Tensor dense_grad(size_t index) const;
   // The named buffer of a parameter, created zero-filled (the parameter's shape) on first use.
   static Tensor& zero_buffer(ParamState& state, const std::string& name, const Tensor& param);

@@ -253,6 +253,58 @@ TEST_CASE("Embedding rejects bad options and tables") {
                        "embedding: the weight must be 2-D [num_embeddings, embedding_dim], got shape [5]", Error);
 }
 
+TEST_CASE("a dense gradient held as rows equals the scattered one bit for bit, through two backward passes") {
+  manual_seed(18);
+  Tensor table = randn({60, 5});
+  // By rows: a leaf table and a batch of fewer positions (12) than rows (60).
+  Embedding by_rows = Embedding::from_pretrained(table.clone().detach(), /*freeze=*/false, {.padding_idx = 2});
+  // Scattered: the same lookups into a table computed from a leaf (w * 1, exact), so not a leaf.
+  Tensor leaf = table.clone().detach().requires_grad_();
+  for (int pass = 0; pass < 2; ++pass) {
+    Tensor ids = randint(60, {3, 4});
+    ids.i64()[1] = ids.i64()[5];  // a repeated row
+    ids.i64()[7] = 2;             // the padding row
+    Tensor g = randn({3, 4, 5});
+    by_rows.forward(ids).backward(g);
+    nn::embedding(leaf * 1.0, ids, {.padding_idx = 2}).backward(g);
+  }
+  REQUIRE(by_rows.weight.grad_rows() != nullptr);
+  CHECK(by_rows.weight.has_dense_grad());
+  CHECK(by_rows.weight.sparse_grad() == nullptr);
+  const Tensor grad = by_rows.weight.grad();  // writes the rows out
+  CHECK(by_rows.weight.grad_rows() == nullptr);
+  CHECK(grad.to_vector() == leaf.grad().to_vector());
+  CHECK(by_rows.weight.grad().impl() == grad.impl());  // read again: the same tensor
+  by_rows.weight.zero_grad();
+  CHECK_FALSE(by_rows.weight.has_dense_grad());
+  CHECK_FALSE(by_rows.weight.grad().defined());
+}
+
+TEST_CASE("a gradient set with set_grad is shared: a later lookup's backward adds into it") {
+  Embedding embedding(50, 3);
+  Tensor g = zeros({50, 3});
+  embedding.weight.set_grad(g);
+  embedding.forward(indices({4, 4, 9}, {3})).sum().backward();
+  CHECK(embedding.weight.grad_rows() == nullptr);
+  CHECK(g.at({4, 1}) == 2.0);  // read through the caller's handle, without grad()
+  CHECK(g.at({9, 2}) == 1.0);
+  CHECK(g.at({5, 0}) == 0.0);
+}
+
+TEST_CASE("a table used by an embedding and by a product gets the sum of both gradients") {
+  manual_seed(19);
+  Tensor table = randn({30, 4});
+  Tensor w = table.clone().detach().requires_grad_();
+  Tensor reference = table.clone().detach().requires_grad_();
+  Tensor ids = indices({3, 7, 3}, {3});
+  Tensor x = randn({2, 4});
+  // Tied weights: the lookup's gradient goes to rows, the product's to the dense gradient.
+  (nn::embedding(w, ids).sum() + matmul(x, w.t()).sum()).backward();
+  (nn::embedding(reference * 1.0, ids).sum() + matmul(x, reference.t()).sum()).backward();
+  CHECK(w.grad_rows() != nullptr);
+  check_close(w.grad(), reference.grad(), 1e-6, 1e-6);
+}
+
 TEST_CASE("the threaded dense scatter-add equals the serial sparse sum bit for bit") {
   const int saved_threads = num_threads();
   set_num_threads(2);

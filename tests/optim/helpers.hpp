@@ -38,6 +38,13 @@ inline void set_sparse_grad(Tensor& param, const std::vector<int64_t>& rows, con
   accumulate_sparse_grad(*param.impl(), rows.data(), int64_t(rows.size()), values.f32());
 }
 
+// Replaces the dense gradient of param by rows held apart (TensorImpl::grad_rows, as an Embedding's
+// backward leaves them): rows (any order, repeats summed) with values [n, D]; every other row is 0.
+inline void set_grad_rows(Tensor& param, const std::vector<int64_t>& rows, const Tensor& values) {
+  param.zero_grad();
+  accumulate_rows(param.impl()->grad_rows, param.shape(), rows.data(), int64_t(rows.size()), values.f32());
+}
+
 // Same dtype, shape and bytes.
 inline bool bit_equal(const Tensor& a, const Tensor& b) {
   return a.dtype() == b.dtype() && a.shape() == b.shape() &&

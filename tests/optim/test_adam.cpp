@@ -1,6 +1,8 @@
 // Adam and AdamW, and the Optimizer base class they share with SGD and LazyAdam (state save / load).
 #include <doctest/doctest.h>
 
+#include "core/random.hpp"
+#include "nn/embedding.hpp"
 #include "optim/adam.hpp"
 #include "optim/sgd.hpp"
 #include "tests/optim/helpers.hpp"
@@ -101,6 +103,63 @@ TEST_CASE("Adam treats a row-sparse gradient (alone or beside a dense one) as it
   optimizer.step();
   CHECK(bit_equal(sparse_only, reference));
   CHECK(bit_equal(both, reference_sum));
+}
+
+TEST_CASE("Adam on a dense gradient held as rows equals Adam on it written out, bit for bit") {
+  // 50 rows of 7, four of them with a gradient: the other 46 still decay m and v and move, as in
+  // dense Adam. Three steps (the second with a different set of rows), for each option set.
+  const optim::AdamOptions plain{}, decay{.weight_decay = 0.1}, amsgrad{.amsgrad = true};
+  for (int kind = 0; kind < 4; ++kind) {
+    CAPTURE(kind);
+    const Tensor start = made_up_grad({50, 7}, 0, 0);
+    Tensor by_rows = make_param(start), written = make_param(start);
+    std::unique_ptr<optim::Optimizer> a, b;
+    if (kind == 3) {
+      a = std::make_unique<AdamW>(std::vector<Tensor>{by_rows}, 0.01);
+      b = std::make_unique<AdamW>(std::vector<Tensor>{written}, 0.01);
+    } else {
+      const optim::AdamOptions options = kind == 0 ? plain : kind == 1 ? decay : amsgrad;
+      a = std::make_unique<Adam>(std::vector<Tensor>{by_rows}, 0.01, options);
+      b = std::make_unique<Adam>(std::vector<Tensor>{written}, 0.01, options);
+    }
+    for (int step = 0; step < 3; ++step) {
+      const std::vector<int64_t> rows = step == 1 ? std::vector<int64_t>{0, 49, 20, 0} : std::vector<int64_t>{3, 10, 11, 49};
+      const Tensor values = made_up_grad({4, 7}, 1, step);
+      set_grad_rows(by_rows, rows, values);
+      std::vector<float> dense(50 * 7, 0.f);
+      for (size_t k = 0; k < rows.size(); ++k)
+        for (int64_t c = 0; c < 7; ++c) dense[size_t(rows[k] * 7 + c)] += float(values.at({int64_t(k), c}));
+      set_grad(written, tensor(dense, {50, 7}));
+      a->step();
+      b->step();
+      CHECK(by_rows.grad_rows() != nullptr);  // the step read the rows without writing them out
+      CHECK(bit_equal(by_rows, written));
+    }
+  }
+}
+
+TEST_CASE("Adam through an Embedding: the rows shortcut equals the written-out gradient over zero_grad and two backward passes") {
+  manual_seed(21);
+  const Tensor table = randn({40, 6});
+  nn::Embedding fast = nn::Embedding::from_pretrained(table.clone().detach(), /*freeze=*/false);
+  nn::Embedding plain = nn::Embedding::from_pretrained(table.clone().detach(), /*freeze=*/false);
+  Adam fast_opt({fast.weight}, 0.01), plain_opt({plain.weight}, 0.01);
+  for (int step = 0; step < 3; ++step) {
+    fast_opt.zero_grad();
+    plain_opt.zero_grad();
+    for (int pass = 0; pass < (step == 1 ? 2 : 1); ++pass) {  // step 1 accumulates two backward passes
+      const Tensor ids = randint(40, {2, 5});
+      const Tensor g = randn({2, 5, 6});
+      fast.forward(ids).backward(g);
+      plain.forward(ids).backward(g);
+    }
+    REQUIRE(fast.weight.grad_rows() != nullptr);
+    plain.weight.grad();  // written out: Adam takes the dense path
+    REQUIRE(plain.weight.grad_rows() == nullptr);
+    fast_opt.step();
+    plain_opt.step();
+    CHECK(bit_equal(fast.weight, plain.weight));
+  }
 }
 
 TEST_CASE("Adam, amsgrad Adam and AdamW resume bit-exactly from a saved state") {

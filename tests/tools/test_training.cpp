@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/ops.hpp"
+#include "nn/embedding.hpp"
 #include "nn/linear.hpp"
 #include "tests/scratch.hpp"
 #include "tools/common/finite.hpp"
@@ -23,6 +24,19 @@ TEST_CASE("first_nonfinite_gradient names the first parameter whose gradient hol
   fc.weight.set_grad(bad);
   CHECK(tg::first_nonfinite_gradient(fc) == "weight");
   CHECK(error_of([] { tg::fail_nonfinite(7, "the loss is nan", "nothing was saved"); }).find("step 7: the loss is nan") == 0);
+}
+
+TEST_CASE("first_nonfinite_gradient sees a nan in an embedding gradient held as rows, and leaves it held") {
+  tg::nn::Embedding embedding(100, 3);
+  tg::Tensor ids = tg::indices({5, 7}, {2});
+  embedding.forward(ids).sum().backward();
+  REQUIRE(embedding.weight.grad_rows() != nullptr);
+  CHECK(tg::first_nonfinite_gradient(embedding) == "");
+  CHECK(embedding.weight.grad_rows() != nullptr);  // checked as rows, not written out into [100, 3]
+  embedding.weight.zero_grad();
+  tg::Tensor y = embedding.forward(ids);
+  (y * std::numeric_limits<float>::quiet_NaN()).sum().backward();
+  CHECK(tg::first_nonfinite_gradient(embedding) == "weight");
 }
 
 TEST_CASE("human_bytes prints sane numbers") {

@@ -28,7 +28,9 @@ bool all_finite(const Tensor& t) {
 
 std::string first_nonfinite_gradient(const nn::Module& model) {
   for (const auto& [name, param] : model.named_parameters()) {
-    if (!all_finite(param.grad())) return name;
+    // The dense gradient as it is held (not grad(), which would write held-apart rows into a [V, D] table).
+    if (param.impl()->grad && !all_finite(Tensor(param.impl()->grad))) return name;
+    if (const RowSparseGrad* rows = param.grad_rows(); rows && !all_finite(rows->values)) return name;
     if (const RowSparseGrad* sparse = param.sparse_grad(); sparse && !all_finite(sparse->values)) return name;
   }
   return "";
