@@ -20,8 +20,9 @@ struct RowSparseGrad {
 // Adds rows[j] += values[j] (rows may repeat, in any order) into `into` (null: no rows yet), a
 // gradient of a table of table_shape, keeping it sorted and unique. Each row is summed from zero in
 // order (the existing value first, then the new ones by j), as a dense += would: the same bits.
+// Positions whose row is skip_row (an embedding's padding_idx; -1: none) are left out.
 void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const int64_t* rows, int64_t n,
-                     const float* values);
+                     const float* values, int64_t skip_row = -1);
 
 // accumulate_rows into the row-sparse gradient of `table`.
 void accumulate_sparse_grad(TensorImpl& table, const int64_t* rows, int64_t n, const float* values);

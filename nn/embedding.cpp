@@ -105,16 +105,16 @@ static void scatter_add_rows(float* dtable, const float* dy, const int64_t* idx,
 // row-sparse gradient, or the rows of its dense one (TensorImpl::grad_rows). Memory: [n, D], not [V, D].
 static void accumulate_rows_of(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const float* dy,
                                const int64_t* idx, int64_t n, int64_t dim, int64_t padding_idx, const float* scale) {
-  if (padding_idx < 0 && !scale) {  // nothing to drop or scale: hand over idx and dy as they are
-    accumulate_rows(into, table_shape, idx, n, dy);
+  if (!scale) {  // nothing to scale: hand over idx and dy as they are, padding left out there
+    accumulate_rows(into, table_shape, idx, n, dy, padding_idx);
     return;
   }
   std::vector<int64_t> rows;
   rows.reserve(size_t(n));
-  std::vector<float> values(size_t(n * dim));
+  std::vector<float> values(size_t(n * dim));  // scale_grad_by_freq: each position's dy times its scale
   for (int64_t j = 0; j < n; ++j) {
     if (idx[j] == padding_idx) continue;
-    const float s = scale ? scale[j] : 1.0f;
+    const float s = scale[j];
     float* dst = values.data() + int64_t(rows.size()) * dim;
     for (int64_t e = 0; e < dim; ++e) dst[e] = s * dy[j * dim + e];
     rows.push_back(idx[j]);
