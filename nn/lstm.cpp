@@ -79,11 +79,13 @@ struct Saved {
 
 // gates: one row [i f g o] of 4H pre-activations in, the activations out (kept for backward):
 //   i = sigmoid  f = sigmoid  g = tanh  o = sigmoid     c = f * c_prev + i * g     h = o * tanh(c)
-// The activations in one loop over the whole row (tanh(x) = 2 sigmoid(2x) - 1 for g, core/fast_math.hpp's
-// gate_activation): 25% less than a loop per gate with sigmoid() and tanh(), and no short remainders.
+// The activations are core/fast_math.hpp's gate_activation (tanh(x) = 2 sigmoid(2x) - 1 for g): 25% less
+// than sigmoid() and tanh() (W3s's cell pass: 40 -> 29 us a step).
 void cell_forward(float* __restrict gates, const float* __restrict c_prev, float* __restrict c,
                   float* __restrict tanh_c, float* __restrict h, int64_t H) {
-  for (int64_t j = 0; j < 4 * H; ++j) gates[j] = gate_activation(gates[j], j >= 2 * H && j < 3 * H ? 2.0f : 1.0f);
+  for (int64_t j = 0; j < 2 * H; ++j) gates[j] = gate_activation(gates[j], 1.0f);          // i, f
+  for (int64_t j = 2 * H; j < 3 * H; ++j) gates[j] = gate_activation(gates[j], 2.0f);      // g
+  for (int64_t j = 3 * H; j < 4 * H; ++j) gates[j] = gate_activation(gates[j], 1.0f);      // o
   const float *i = gates, *f = gates + H, *g = gates + 2 * H, *o = gates + 3 * H;
   for (int64_t j = 0; j < H; ++j) {
     c[j] = f[j] * c_prev[j] + i[j] * g[j];
