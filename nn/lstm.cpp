@@ -191,7 +191,7 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
     std::memcpy(out + pk.c_n_row(b) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
   }
   record("lstm", packed, {x, w_ih, w_hh, b_ih, b_hh, h0, c0},
-         [st, sv](Node& n) { lstm_direction_backward(n, st, sv); });
+         [st, sv = std::move(sv)](Node& n) { lstm_direction_backward(n, st, sv); });
   return packed;
 }
 
