@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <thread>
+#include <vector>
 
 namespace tg::detail {
 
@@ -46,16 +48,20 @@ inline int gemm_slices(int64_t rows, double multiply_adds) {
   return int(std::min<int64_t>(threads, rows));
 }
 
-// f(slice, begin, end) for slice k of `slices` contiguous parts [begin, end) of [0, rows), each on its
-// own thread (slices > 1). OpenBLAS is set to one thread meanwhile: never a threaded BLAS inside an
-// OpenMP region. f must not throw.
+// f(slice, begin, end) for slice k of `slices` contiguous parts [begin, end) of [0, rows): slice 0 on
+// this thread, each other one on a thread started for it (about 20 us, against milliseconds of work).
+// Not OpenMP: its threads spin for a while after a region ends, and the threaded sgemm that follows
+// (OpenBLAS's own threads) then shares a core with a spinning one: W4's step took 3x as long that way.
+// OpenBLAS is set to one thread meanwhile (each slice's gemms run on its own core); f must not throw.
 template <typename F>
 void for_each_slice(int64_t rows, int slices, F f) {
   if (slices == 1) return f(0, int64_t(0), rows);
   const int blas_threads = openblas_get_num_threads();
   openblas_set_num_threads(1);
-#pragma omp parallel for num_threads(slices) schedule(static, 1)
-  for (int k = 0; k < slices; ++k) f(k, rows * k / slices, rows * (k + 1) / slices);
+  std::vector<std::thread> others;
+  for (int k = 1; k < slices; ++k) others.emplace_back([&f, k, rows, slices] { f(k, rows * k / slices, rows * (k + 1) / slices); });
+  f(0, int64_t(0), rows / slices);
+  for (std::thread& t : others) t.join();
   openblas_set_num_threads(blas_threads);
 }
 
