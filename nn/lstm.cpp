@@ -168,24 +168,22 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
   Tensor packed = zeros(pk.shape(H)), w_hh_t_buf = empty({H, G});
   float *out = packed.f32(), *w_hh_t = w_hh_t_buf.f32();
   transpose(w_hh.f32(), G, H, w_hh_t);
-  // Batch rows never interact: with two threads each runs its half of the batch through every step.
-  const int slices = detail::gemm_slices(B, double(S) * double(B) * double(G) * double(H));
-  detail::for_each_slice(B, slices, [&](int, int64_t b0, int64_t b1) {
-    for (int64_t s = 0; s < S; ++s) {
-      float* gates_s = gates + s * B * G;
-      gemm(false, false, b1 - b0, G, H, h + (s * B + b0) * H, w_hh_t, 1.0f, gates_s + b0 * G);
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t prev = s * B + b, next = (s + 1) * B + b;
-        if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
-          std::memcpy(h + next * H, h + prev * H, size_t(H) * sizeof(float));
-          std::memcpy(c + next * H, c + prev * H, size_t(H) * sizeof(float));
-          continue;
-        }
-        cell_forward(gates_s + b * G, c + prev * H, c + next * H, tanh_c + prev * H, h + next * H, H);
-        std::memcpy(out + pk.output_row(b, st.time(b, s)) * H, h + next * H, size_t(H) * sizeof(float));
+  // Per step the sgemm is below the size OpenBLAS threads well (core/gemm.hpp), so it and the gate pass
+  // run on this thread; see nn/README.md's "LSTM speed" for what two threads did here.
+  for (int64_t s = 0; s < S; ++s) {
+    float* gates_s = gates + s * B * G;
+    gemm(false, false, B, G, H, h + s * B * H, w_hh_t, 1.0f, gates_s);
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t prev = s * B + b, next = (s + 1) * B + b;
+      if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
+        std::memcpy(h + next * H, h + prev * H, size_t(H) * sizeof(float));
+        std::memcpy(c + next * H, c + prev * H, size_t(H) * sizeof(float));
+        continue;
       }
+      cell_forward(gates_s + b * G, c + prev * H, c + next * H, tanh_c + prev * H, h + next * H, H);
+      std::memcpy(out + pk.output_row(b, st.time(b, s)) * H, h + next * H, size_t(H) * sizeof(float));
     }
-  });
+  }
   for (int64_t b = 0; b < B; ++b) {
     std::memcpy(out + pk.h_n_row(b) * H, h + (S * B + b) * H, size_t(H) * sizeof(float));
     std::memcpy(out + pk.c_n_row(b) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
@@ -213,28 +211,20 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv) {
   }
   const float *act = sv.gates.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32(), *w_hh = n.input(2).f32();
   float* dh0 = n.grad_in(5);
-  // As forward: each thread its slice of the batch through every step, with its own bias-gradient sums.
-  const int slices = detail::gemm_slices(B, double(S) * double(B) * double(G) * double(H));
-  Tensor dbias_parts_buf = zeros({slices, G});
-  float* dbias_parts = dbias_parts_buf.f32();
-  detail::for_each_slice(B, slices, [&](int slice, int64_t b0, int64_t b1) {
-    for (int64_t s = S - 1; s >= 0; --s) {
-      float* dgates_s = dgates + s * B * G;
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t row = s * B + b;
-        if (!st.valid(b, s)) {  // a carried state: no gate took part
-          std::fill_n(dgates_s + b * G, G, 0.0f);
-          continue;
-        }
-        const float* dy = dpacked + pk.output_row(b, st.time(b, s)) * H;
-        cell_backward(act + row * G, c + row * H, tanh_c + row * H, dy, dh + b * H, dc + b * H, dgates_s + b * G, H);
+  for (int64_t s = S - 1; s >= 0; --s) {
+    float* dgates_s = dgates + s * B * G;
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t row = s * B + b;
+      if (!st.valid(b, s)) {  // a carried state: no gate took part
+        std::fill_n(dgates_s + b * G, G, 0.0f);
+        continue;
       }
-      if (s > 0 || dh0) gemm(false, false, b1 - b0, H, G, dgates_s + b0 * G, w_hh, 1.0f, dh + b0 * H);
-      add_column_sums(dgates_s + b0 * G, b1 - b0, G, dbias_parts + slice * G);  // while still in cache
+      const float* dy = dpacked + pk.output_row(b, st.time(b, s)) * H;
+      cell_backward(act + row * G, c + row * H, tanh_c + row * H, dy, dh + b * H, dc + b * H, dgates_s + b * G, H);
     }
-  });
-  for (int k = 0; k < slices; ++k)
-    for (int64_t j = 0; j < G; ++j) dbias[j] += dbias_parts[k * G + j];
+    if (s > 0 || dh0) gemm(false, false, B, H, G, dgates_s, w_hh, 1.0f, dh);
+    add_column_sums(dgates_s, B, G, dbias);  // while this step's dgates are still in cache
+  }
   if (dh0)
     for (int64_t e = 0; e < B * H; ++e) dh0[e] += dh[e];
   if (float* dc0 = n.grad_in(6))
