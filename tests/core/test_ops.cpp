@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "core/fast_math.hpp"  // internal: gate_activation
 #include "core/tapegrad.hpp"
 
 using namespace tg;
@@ -132,4 +133,26 @@ TEST_CASE("masked_fill and where select by a mask of either dtype") {
   check_values(where(indices({1, 0}), x, zeros({1})), {1, 0, 3, 0});
   CHECK_THROWS_WITH_AS(masked_fill(x, indices({1, 0, 1}), 0), "masked_fill: shapes [2, 2] and [3] cannot be broadcast (dim 1: 2 vs 3)", Error);
   CHECK_THROWS_WITH_AS(masked_fill(zeros({2}), zeros({2, 2}), 0), "masked_fill: mask of shape [2, 2] does not broadcast to the input's shape [2]", Error);
+}
+
+// The LSTM's gate activations (core/fast_math.hpp, internal): sigmoid within 3 ulp-ish relative, tanh
+// within 2.4e-7 absolute, over the whole float range that matters; NaN stays NaN.
+
+TEST_CASE("gate_activation: sigmoid (scale 1) and tanh (scale 2) within their stated errors") {
+  double worst_sigmoid = 0, worst_tanh = 0;
+  for (double x = -90.0; x <= 90.0; x += 0.0137) {
+    const float xf = float(x);
+    const double want_sigmoid = 1.0 / (1.0 + std::exp(-double(xf))), want_tanh = std::tanh(double(xf));
+    if (xf > -87.0f)
+      worst_sigmoid = std::max(worst_sigmoid, std::fabs(detail::gate_activation(xf, 1.0f) - want_sigmoid) / want_sigmoid);
+    worst_tanh = std::max(worst_tanh, std::fabs(detail::gate_activation(xf, 2.0f) - want_tanh));
+  }
+  CHECK(worst_sigmoid < 4e-7);
+  CHECK(worst_tanh < 2.4e-7);
+  CHECK(detail::gate_activation(-1000.0f, 1.0f) < 1e-37f);
+  CHECK(detail::gate_activation(1000.0f, 1.0f) == 1.0f);
+  CHECK(detail::gate_activation(1000.0f, 2.0f) == 1.0f);
+  CHECK(detail::gate_activation(-1000.0f, 2.0f) == -1.0f);
+  CHECK(std::isnan(detail::gate_activation(NAN, 1.0f)));
+  CHECK(std::isnan(detail::gate_activation(NAN, 2.0f)));
 }

@@ -304,3 +304,30 @@ TEST_CASE("lstm: bad inputs are rejected with a message naming what was expected
                        Error);
   CHECK_THROWS_WITH_AS(LSTM(3, 0), "LSTM: input_size 3, hidden_size 0, num_layers 1: each must be at least 1", Error);
 }
+
+TEST_CASE("lstm: two threads give one thread's results and gradients") {
+  manual_seed(23);
+  // Big enough that the input projection and the weight gradients are threaded sgemms (core/gemm.hpp).
+  const int64_t B = 6, T = 16, I = 8, H = 256;
+  LSTM lstm(I, H, {.batch_first = true, .bidirectional = true});
+  Tensor lengths = indices({16, 3, 0, 16, 9, 12});
+  Tensor x = randn({B, T, I}), grad_output = randn({B, T, 2 * H});
+  Tensor grad_h_n = randn({2, B, H}), grad_c_n = randn({2, B, H});
+  auto run = [&](int threads) {
+    const int previous = num_threads();
+    set_num_threads(threads);
+    Tensor input = x.detach().requires_grad_();
+    lstm.zero_grad();
+    LSTMOutput r = lstm.forward(input, lengths);
+    weighted_loss(r, grad_output, grad_h_n, grad_c_n).backward();
+    set_num_threads(previous);
+    std::vector<Tensor> all = {r.output, r.h_n, r.c_n, input.grad()};
+    for (const Tensor& p : lstm.parameters()) all.push_back(p.grad());
+    return all;
+  };
+  std::vector<Tensor> one = run(1), two = run(2);
+  for (size_t k = 0; k < one.size(); ++k) {
+    CAPTURE(k);
+    test::check_close(two[k], one[k], 1e-5, 1e-6);
+  }
+}

@@ -22,7 +22,7 @@ constexpr int64_t kBatch = 32, kSteps = 64, kInput = 64, kHidden = 256, kGates =
 
 const GemmShape kLstmGemms[] = {
     {"input projection  X W_ih^T", kBatch * kSteps, kGates, kInput, false, true, 1},
-    {"recurrence   h_{t-1} W_hh^T", kBatch, kGates, kHidden, false, true, kSteps},
+    {"recurrence   h_{t-1} W_hh^T", kBatch, kGates, kHidden, false, false, kSteps},  // W_hh^T copied: NN
     {"BPTT       dgates_t W_hh", kBatch, kHidden, kGates, false, false, kSteps},
     {"dW_ih = dGates^T X", kGates, kInput, kBatch * kSteps, true, false, 1},
     {"dW_hh = dGates^T H_prev", kGates, kHidden, kBatch * kSteps, true, false, 1},
