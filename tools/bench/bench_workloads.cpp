@@ -150,7 +150,7 @@ std::vector<GemmShape> step_gemms(const Spec& s) {
   const int64_t rows = s.head == Head::lstm_every ? B * T : B;  // rows the Linear sees
   std::vector<GemmShape> g = {
       {"X W_ih^T", B * T, G, I, false, true, 1},
-      {"h W_hh^T", B, G, H, false, true, T},
+      {"h W_hh^T", B, G, H, false, false, T},  // nn/lstm.cpp copies W_hh^T once: NN calls
       {"dgates W_hh", B, H, G, false, false, T - 1},
       {"dGates^T X", G, I, B * T, true, false, 1},
       {"dGates^T H", G, H, B * T, true, false, 1},
