@@ -37,8 +37,11 @@ Tensor transpose(const Tensor& x) {
   Tensor y = empty(Shape{cols, rows});
   const float* px = x.f32();
   float* py = y.f32();
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) py[j * rows + i] = px[i * cols + j];
+  constexpr int64_t kBlock = 32;  // 32 x 32 blocks: a block of x and of y both fit in L1
+  for (int64_t i0 = 0; i0 < rows; i0 += kBlock)
+    for (int64_t j0 = 0; j0 < cols; j0 += kBlock)
+      for (int64_t i = i0; i < std::min(i0 + kBlock, rows); ++i)
+        for (int64_t j = j0; j < std::min(j0 + kBlock, cols); ++j) py[j * rows + i] = px[i * cols + j];
   record("transpose", y, {x}, [rows, cols](Node& n) {
     float* dx = n.grad_in(0);
     const float* dy = n.grad_out();

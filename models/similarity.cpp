@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/gemm.hpp"
 #include "core/half.hpp"
+#include "core/kernels.hpp"
 #include "models/tokenize.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -246,10 +247,14 @@ std::vector<Neighbor> SimilarityIndex::nearest(const float* query, int64_t k, co
   if (rows == 0) return {};
   if (float16_scan_) {  // scores [V] ~ unit_half [V, D] x unit_query [D], blocks of rows across the threads
     constexpr int64_t kBlock = 1024;
-#pragma omp parallel for schedule(static)
-    for (int64_t start = 0; start < rows; start += kBlock)
-      score_half_rows(unit_half_.data() + start * half_stride_, std::min(kBlock, rows - start), half_stride_,
-                      unit_query.data(), scores.data() + start);
+    const uint16_t* unit_half = unit_half_.data();
+    const int64_t stride = half_stride_;
+    const float* q = unit_query.data();
+    float* out = scores.data();
+    detail::parallel_for((rows + kBlock - 1) / kBlock, rows * stride, [=](int64_t block) {
+      const int64_t start = block * kBlock;
+      score_half_rows(unit_half + start * stride, std::min(kBlock, rows - start), stride, q, out + start);
+    });
     for (int64_t i : extreme_rows_) scores[size_t(i)] = exact_score(i, unit_query.data());
     return top_k(scores.data(), float16_scan_bound(dim, half_stride_), unit_query.data(), k, exclude);
   }

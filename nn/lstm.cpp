@@ -122,15 +122,6 @@ void add_column_sums(const float* m, int64_t rows, int64_t cols, float* out) {
     for (int64_t j = 0; j < cols; ++j) out[j] += m[r * cols + j];
 }
 
-// to[c, r] = from[r, c]      from: [rows, cols]   to: [cols, rows]
-void transpose(const float* from, int64_t rows, int64_t cols, float* to) {
-  constexpr int64_t kBlock = 32;  // a block of both fits in L1
-  for (int64_t r0 = 0; r0 < rows; r0 += kBlock)
-    for (int64_t c0 = 0; c0 < cols; c0 += kBlock)
-      for (int64_t r = r0; r < std::min(r0 + kBlock, rows); ++r)
-        for (int64_t c = c0; c < std::min(c0 + kBlock, cols); ++c) to[c * rows + r] = from[r * cols + c];
-}
-
 // ---- 3. one layer in one direction, one tape node ----
 
 void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv);
@@ -165,14 +156,14 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
   std::memcpy(h, h0.f32(), size_t(B * H) * sizeof(float));
   std::memcpy(c, c0.f32(), size_t(B * H) * sizeof(float));
   const Packed pk = st.packed();
-  Tensor packed = zeros(pk.shape(H)), w_hh_t_buf = empty({H, G});
-  float *out = packed.f32(), *w_hh_t = w_hh_t_buf.f32();
-  transpose(w_hh.f32(), G, H, w_hh_t);
+  Tensor packed = zeros(pk.shape(H));
+  const Tensor w_hh_t = transpose(w_hh.detach());  // [H, 4H]; detached: a copy for this forward, not recorded
+  float* out = packed.f32();
   // Per step the sgemm is below the size OpenBLAS threads well (core/gemm.hpp), so it and the gate pass
   // run on this thread; see nn/README.md's "LSTM speed" for what two threads did here.
   for (int64_t s = 0; s < S; ++s) {
     float* gates_s = gates + s * B * G;
-    gemm(false, false, B, G, H, h + s * B * H, w_hh_t, 1.0f, gates_s);
+    gemm(false, false, B, G, H, h + s * B * H, w_hh_t.f32(), 1.0f, gates_s);
     for (int64_t b = 0; b < B; ++b) {
       const int64_t prev = s * B + b, next = (s + 1) * B + b;
       if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
