@@ -92,21 +92,21 @@ int bench_neighbors(const BenchOptions& opt) {
 
   const double one_plain = median(plain_times), one_fast = median(fast_times), floor = median(floor_times);
   auto mb = [](int64_t bytes) { return double(bytes) / 1e6; };
-  fmt::print("neighbors: [{}, {}] table, k = {}, {} thread{}, medians of {} runs, interleaved first:\n", kVocab, kDim, kK,
+  fmt::print("neighbors: [{}, {}], k = {}, {} thread{}, median of {} interleaved runs:\n", kVocab, kDim, kK,
              opt.threads, opt.threads == 1 ? "" : "s", opt.runs);
   fmt::print("  float32 index: built in {:.0f} ms, +{:.1f} MB resident (1 / norm of each row)\n", build_plain * 1e3,
              mb(rss_plain - rss_start));
-  fmt::print("  float16 index: built in {:.0f} ms, +{:.1f} MB resident (1 / norms + float16 unit rows){}\n",
+  fmt::print("  float16 index: built in {:.0f} ms, +{:.1f} MB resident (+ float16 unit rows){}\n",
              build_fast * 1e3, mb(rss_fast - rss_plain), fast->scans_float16() ? "" : " [no F16C/AVX2/FMA: not used]");
-  fmt::print("  one query, float16 scan + exact re-score: {:.2f} ms   (target < 10 ms; CPU time {:.2f} ms)\n",
+  fmt::print("  a query, float16 scan + exact re-score: {:.2f} ms (CPU {:.2f} ms; target < 10)\n",
              one_fast * 1e3, median(fast_cpu) * 1e3);
-  fmt::print("  one query, float32 sgemv + exact re-score: {:.2f} ms   (CPU time {:.2f} ms)\n", one_plain * 1e3,
+  fmt::print("  a query, float32 sgemv + exact re-score: {:.2f} ms (CPU {:.2f} ms)\n", one_plain * 1e3,
              median(plain_cpu) * 1e3);
-  fmt::print("  the float32 sgemv alone:                   {:.2f} ms   ({:.1f} GB/s of the table)\n", floor * 1e3,
+  fmt::print("  the float32 sgemv alone:                 {:.2f} ms ({:.1f} GB/s of the table)\n", floor * 1e3,
              double(kVocab * kDim * 4) / floor / 1e9);
-  fmt::print("  float16 / float32 query time: {:.3f}; the same answers (ids and scores) in {} of {} queries\n",
+  fmt::print("  float16 / float32 time: {:.3f}; the same ids and scores in {} of {} queries\n",
              one_fast / one_plain, same, queries);
-  fmt::print("  each alone, query after query: float16 {:.2f} ms, float32 {:.2f} ms (ratio {:.3f})\n", alone_fast * 1e3,
+  fmt::print("  each alone, query after query: float16 {:.2f} ms, float32 {:.2f} ms ({:.3f})\n", alone_fast * 1e3,
              alone_plain * 1e3, alone_fast / alone_plain);
   fmt::print("  {} queries at once (float32 sgemm): {:.2f} ms a query\n", kBatch, batch / kBatch * 1e3);
   return 0;
