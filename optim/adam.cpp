@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/fast_math.hpp"
 #include "core/kernels.hpp"
 #include "core/sparse_grad.hpp"
 
@@ -34,21 +35,27 @@ std::vector<std::string> Adam::buffer_names() const {
 
 // The update's scalars, rounded to float once.
 struct AdamStep {
-  float beta1, beta2, one_minus_beta1, one_minus_beta2, l2, shrink, minus_step_size, bias_correction2_sqrt, eps;
+  float beta1, beta2, one_minus_beta1, one_minus_beta2, l2, shrink, minus_step_size, bias_correction2_sqrt,
+      reciprocal_bias_correction2_sqrt, eps;
 };
 
 // Elements [begin, end) of one update. __restrict pointers and scalars by value, so the loop vectorises
 // (through the references of a lambda it did not: every store might have changed a scalar, and dense
 // Adam ran 15x slower). v_max: only with amsgrad, a separate loop (a conditional store stops the vectoriser).
 // std::sqrt may set errno, a branch that also stops it: this loop never takes the root of a negative.
+// The division by bias_correction2_sqrt gives the divider's bits without the divider (detail::divide_by:
+// the root is 0 or above 2^-75); the other division has no fixed divisor and stays one.
 // g holds the gradient of elements begin, begin + 1, ... (g[0] is element begin's). kZeroGrad: the
 // gradient is 0 and g is not read (the same arithmetic with gi = 0: the same bits as a stored 0).
 template <bool kL2, bool kAmsgrad, bool kZeroGrad>
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-math-errno")))
+__attribute__((optimize("no-math-errno", "fp-contract=off")))
 #endif
 static void adam_range(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
                        float* __restrict v_max, int64_t begin, int64_t end, const AdamStep s) {
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
   for (int64_t i = begin; i < end; ++i) {
     const float pi = p[i] * s.shrink;  // shrink is 1 without AdamW: exact
     float gi = kZeroGrad ? 0.0f : g[i - begin];
@@ -57,7 +64,8 @@ static void adam_range(float* __restrict p, const float* __restrict g, float* __
     const float vi = v[i] * s.beta2 + s.one_minus_beta2 * gi * gi;
     float second = vi;
     if constexpr (kAmsgrad) second = v_max[i] = std::max(v_max[i], vi);
-    const float denom = std::sqrt(second) / s.bias_correction2_sqrt + s.eps;
+    const float denom =
+        detail::divide_by(std::sqrt(second), s.bias_correction2_sqrt, s.reciprocal_bias_correction2_sqrt) + s.eps;
     m[i] = mi;
     v[i] = vi;
     p[i] = pi + s.minus_step_size * mi / denom;
@@ -124,6 +132,7 @@ void Adam::update(size_t index, Tensor& param, ParamState& state) {
   s.shrink = decoupled_ ? float(1 - lr() * options_.weight_decay) : 1.f;
   s.minus_step_size = float(-(lr() / (1 - std::pow(options_.beta1, t))));
   s.bias_correction2_sqrt = float(std::sqrt(1 - std::pow(options_.beta2, t)));
+  s.reciprocal_bias_correction2_sqrt = 1.0f / s.bias_correction2_sqrt;
   s.eps = float(options_.eps);
 
   // One chunk per parallel iteration: about 2^14 elements, whole rows when the gradient is by rows.

@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 
-#include "core/fast_math.hpp"  // internal: gate_activation
+#include "core/fast_math.hpp"  // internal: gate_activation, divide_by
 #include "core/tapegrad.hpp"
 
 using namespace tg;
@@ -155,4 +155,31 @@ TEST_CASE("gate_activation: sigmoid (scale 1) and tanh (scale 2) within their st
   CHECK(detail::gate_activation(-1000.0f, 2.0f) == -1.0f);
   CHECK(std::isnan(detail::gate_activation(NAN, 1.0f)));
   CHECK(std::isnan(detail::gate_activation(NAN, 2.0f)));
+}
+
+// divide_by (core/fast_math.hpp, internal) must give the division's bits. Scaling x or c by a power of two
+// scales the quotient exactly, so every mantissa of x in [1, 2) covers every finite x (away from the
+// underflow and overflow ends) for one divisor. The divisors: Adam's sqrt(1 - beta2^t) for its first
+// steps, and ones with all-ones, all-zeros and scattered mantissas.
+TEST_CASE("divide_by gives the bits of x / c for every mantissa of x") {
+  std::vector<float> divisors;
+  for (int t = 1; t <= 12; ++t) divisors.push_back(float(std::sqrt(1 - std::pow(0.999, t))));
+  for (uint32_t bits : {0x3f800000u, 0x3fffffffu, 0x3f7fffffu, 0x3f800001u, 0x40400000u, 0x3dcccccdu, 0x3f5a5a5au})
+    divisors.push_back(std::bit_cast<float>(bits));
+  std::vector<float> x(size_t(1) << 23), quotient(x.size());
+  for (uint32_t i = 0; i < x.size(); ++i) x[i] = std::bit_cast<float>(0x3f800000u | i);
+  for (const float c : divisors) {
+    CAPTURE(c);
+    const float reciprocal = 1.0f / c;
+    for (size_t i = 0; i < x.size(); ++i) quotient[i] = detail::divide_by(x[i], c, reciprocal);
+    int64_t wrong = 0;
+    for (size_t i = 0; i < x.size(); ++i) wrong += quotient[i] != x[i] / c;
+    CHECK(wrong == 0);
+    for (const float far : {0.0f, 3.0e-30f, 7.0e-23f, 1.0e19f, 3.0e38f, INFINITY}) {
+      CAPTURE(far);
+      CHECK(detail::divide_by(far, c, reciprocal) == far / c);
+      CHECK(detail::divide_by(-far, c, reciprocal) == -far / c);
+    }
+    CHECK(std::isnan(detail::divide_by(NAN, c, reciprocal)));
+  }
 }
