@@ -42,7 +42,8 @@ Tensor& uniform_(Tensor& t, double low, double high) {
   check_dtype("uniform_", t, DType::f32);
   Generator& g = default_generator();
   float* p = t.f32();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(low + (high - low) * g.uniform());
+  const int64_t n = t.numel();
+  for (int64_t i = 0; i < n; ++i) p[i] = float(low + (high - low) * g.uniform());
   return t;
 }
 
@@ -51,7 +52,8 @@ Tensor& normal_(Tensor& t, double mean, double std) {
   check_dtype("normal_", t, DType::f32);
   Generator& g = default_generator();
   float* p = t.f32();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(mean + std * g.normal());
+  const int64_t n = t.numel();
+  for (int64_t i = 0; i < n; ++i) p[i] = float(mean + std * g.normal());
   return t;
 }
 
@@ -70,7 +72,9 @@ Tensor randn(Shape shape) { return normal(shape, 0.0, 1.0); }
 
 Tensor randint(int64_t high, Shape shape) {
   Tensor t = empty(shape, DType::i64);
-  for (int64_t i = 0; i < t.numel(); ++i) t.i64()[i] = default_generator().randint(high);
+  int64_t* p = t.i64();
+  const int64_t n = t.numel();
+  for (int64_t i = 0; i < n; ++i) p[i] = default_generator().randint(high);
   return t;
 }
 
