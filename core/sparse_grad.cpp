@@ -10,6 +10,11 @@ namespace tg {
 
 void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const int64_t* rows, int64_t n,
                      const float* values, int64_t skip_row) {
+  accumulate_rows(into, table_shape, rows, n, values, nullptr, skip_row);
+}
+
+void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const int64_t* rows, int64_t n,
+                     const float* values, const int64_t* value_of, int64_t skip_row) {
   const int64_t width = table_shape.numel() / std::max<int64_t>(table_shape[0], 1);
   // (row, order, source) for the existing rows (order -1, first) and the new ones (order j), sorted by
   // row then order: each row's sources in the order they are summed. The keys are unique, so an
@@ -24,7 +29,7 @@ void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_sh
   if (old)
     for (int64_t k = 0; k < old->rows.numel(); ++k) items.push_back({old->rows.i64()[k], -1, old->values.f32() + k * width});
   for (int64_t j = 0; j < n; ++j)
-    if (rows[j] != skip_row) items.push_back({rows[j], j, values + j * width});
+    if (rows[j] != skip_row) items.push_back({rows[j], j, values + (value_of ? value_of[j] : j) * width});
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
     return a.row != b.row ? a.row < b.row : a.order < b.order;
   });

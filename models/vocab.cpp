@@ -79,7 +79,7 @@ const std::string& Vocab::word(int64_t id) const {
 std::vector<int64_t> Vocab::encode(const std::vector<std::string>& tokens) const {
   std::vector<int64_t> ids;
   ids.reserve(tokens.size());
-  for (const std::string& token : tokens) ids.push_back(id(token));
+  for (const std::string& token : tokens) ids.push_back(token == kPadToken ? kUnk : id(token));
   return ids;
 }
 

@@ -64,6 +64,8 @@ class Vocab {
   bool contains(std::string_view word) const;
   int64_t id(std::string_view word) const;  // kUnk for an unknown word
   const std::string& word(int64_t id) const;  // throws unless 0 <= id < size()
+  // The ids of a text's tokens. A token "<pad>" in the text is unknown (kUnk): id 0 is only ever the
+  // padding of a batch, which the bag encoder leaves out of its mean (nn::embedding_bag's padding_idx).
   std::vector<int64_t> encode(const std::vector<std::string>& tokens) const;
   const std::vector<std::string>& words() const { return words_; }  // words()[id] == word(id)
 
