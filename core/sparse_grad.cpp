@@ -9,6 +9,25 @@
 
 namespace tg {
 
+// Sorts keys row * 2^32 + j (pushed in ascending j) by row, keeping ascending j among equal rows: a
+// least-significant-digit radix sort over the row's bytes, one pass a byte up to max_row's highest
+// byte (two passes for a vocabulary below 65,536). Measured on SST-2 batches (~600 keys): a third of
+// std::sort's time. Few keys: std::sort, which gives the same order (the keys are unique).
+static void sort_by_row(std::vector<uint64_t>& keys, uint64_t max_row) {
+  if (keys.size() < 64) {
+    std::sort(keys.begin(), keys.end());
+    return;
+  }
+  std::vector<uint64_t> sorted(keys.size());
+  for (int shift = 32; shift < 64 && (max_row >> (shift - 32)) != 0; shift += 8) {
+    size_t start[257] = {};  // start[digit + 1] counts the keys of that digit, then becomes where they go
+    for (uint64_t key : keys) ++start[((key >> shift) & 0xff) + 1];
+    for (int digit = 0; digit < 256; ++digit) start[digit + 1] += start[digit];
+    for (uint64_t key : keys) sorted[start[(key >> shift) & 0xff]++] = key;
+    keys.swap(sorted);
+  }
+}
+
 void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const int64_t* rows, int64_t n,
                      const float* values, int64_t skip_row) {
   accumulate_rows(into, table_shape, rows, n, values, nullptr, skip_row);
@@ -19,13 +38,17 @@ void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_sh
   const int64_t width = table_shape.numel() / std::max<int64_t>(table_shape[0], 1);
   if (table_shape[0] > (int64_t(1) << 32) || n >= (int64_t(1) << 32))
     fail("accumulate_rows: {} positions into a table of {} rows, expected fewer than 2^32 of each", n, table_shape[0]);
-  // The new positions as keys row * 2^32 + j, sorted: by row, then by position, the order in which each
-  // row's values are summed. (Plain integers sort several times faster than (row, j, pointer) records.)
+  // The new positions as keys row * 2^32 + j, sorted by row, then by position: the order in which each
+  // row's values are summed.
   std::vector<uint64_t> keys;
   keys.reserve(size_t(n));
+  uint64_t max_row = 0;
   for (int64_t j = 0; j < n; ++j)
-    if (rows[j] != skip_row) keys.push_back(uint64_t(rows[j]) << 32 | uint64_t(j));
-  std::sort(keys.begin(), keys.end());
+    if (rows[j] != skip_row) {
+      keys.push_back(uint64_t(rows[j]) << 32 | uint64_t(j));
+      max_row = std::max(max_row, uint64_t(rows[j]));
+    }
+  sort_by_row(keys, max_row);
 
   // Merged with the existing rows (sorted, unique): each output row sums its existing value (if any)
   // first, then its new positions keys[begin, end) in order.
