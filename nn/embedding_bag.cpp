@@ -69,6 +69,20 @@ const float* table_row(const Tensor& weight, int64_t r, float* scratch) {
   return scratch;
 }
 
+// Asks the cache for a float32 table's row r ahead of its use: the rows of a bag are scattered over the
+// table, so the hardware prefetcher cannot guess them.
+void prefetch_row(const Tensor& weight, int64_t r) {
+  if (weight.dtype() != DType::f32) return;
+  const int64_t D = weight.size(1);
+  const char* row = reinterpret_cast<const char*>(weight.f32() + r * D);
+  for (int64_t byte = 0; byte < D * int64_t(sizeof(float)); byte += 64) __builtin_prefetch(row + byte);
+}
+
+// out[d] += row[d]; the two never overlap (restrict lets the loop vectorize without a check).
+void add_row(float* __restrict out, const float* __restrict row, int64_t D) {
+  for (int64_t d = 0; d < D; ++d) out[d] += row[d];
+}
+
 // Where the table's gradient rows go: its row-sparse gradient (sparse), the rows of its dense gradient
 // (a leaf without a dense [V, D] gradient yet, the batch smaller than the table: nothing [V, D] is
 // zero-filled), or the dense gradient itself. The same three ways as nn::embedding.
@@ -105,6 +119,7 @@ Tensor bag_op(const Tensor& input, const Tensor& weight, std::vector<int64_t> st
 
   Tensor y = zeros({B, D});
   float* py = y.f32();
+  constexpr int64_t kPrefetchAhead = 2;               // entries: the row two ahead is fetched meanwhile
   std::vector<float> scale(size_t(B), 1.0f);         // sum/mean: scale_b
   std::vector<int64_t> winner;                        // max: [B, D], the entry j* of each output, -1: none
   if (mode == Mode::max) winner.assign(size_t(B * D), -1);
@@ -113,10 +128,11 @@ Tensor bag_op(const Tensor& input, const Tensor& weight, std::vector<int64_t> st
     float* out = py + b * D;
     int64_t count = 0;
     for (int64_t j = starts[size_t(b)]; j < starts[size_t(b) + 1]; ++j) {
+      if (j + kPrefetchAhead < N) prefetch_row(weight, idx[j + kPrefetchAhead]);
       if (idx[j] == padding_idx) continue;
       const float* row = table_row(weight, idx[j], scratch.data());
       if (mode != Mode::max) {
-        for (int64_t d = 0; d < D; ++d) out[d] += row[d];
+        add_row(out, row, D);
       } else {
         int64_t* best = winner.data() + b * D;
         for (int64_t d = 0; d < D; ++d) {
