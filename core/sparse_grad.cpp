@@ -40,14 +40,18 @@ void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_sh
     fail("accumulate_rows: {} positions into a table of {} rows, expected fewer than 2^32 of each", n, table_shape[0]);
   // The new positions as keys row * 2^32 + j, sorted by row, then by position: the order in which each
   // row's values are summed.
-  std::vector<uint64_t> keys;
-  keys.reserve(size_t(n));
+  // (Written into a sized vector, not push_back: its possible reallocation kept max_row in memory, a
+  // store and load every position, a quarter of this function's time.)
+  std::vector<uint64_t> keys(static_cast<size_t>(n));
+  size_t kept = 0;
   uint64_t max_row = 0;
-  for (int64_t j = 0; j < n; ++j)
-    if (rows[j] != skip_row) {
-      keys.push_back(uint64_t(rows[j]) << 32 | uint64_t(j));
-      max_row = std::max(max_row, uint64_t(rows[j]));
-    }
+  for (int64_t j = 0; j < n; ++j) {
+    const uint64_t row = uint64_t(rows[j]);
+    if (rows[j] == skip_row) continue;
+    keys[kept++] = row << 32 | uint64_t(j);
+    max_row = std::max(max_row, row);
+  }
+  keys.resize(kept);
   sort_by_row(keys, max_row);
 
   // Merged with the existing rows (sorted, unique): each output row sums its existing value (if any)
