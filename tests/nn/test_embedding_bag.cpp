@@ -10,6 +10,7 @@
 #include "nn/embedding.hpp"
 #include "nn/embedding_bag.hpp"
 #include "nn/pooling.hpp"
+#include "tests/fixture.hpp"
 
 using namespace tg;
 using nn::EmbeddingBag;
@@ -105,6 +106,28 @@ TEST_CASE("embedding_bag equals embedding + masked pooling bit for bit, forward 
         CHECK(got2.output == want2.output);
         CHECK(got2.grad == want2.grad);
       }
+}
+
+TEST_CASE("embedding_bag matches PyTorch's EmbeddingBag on every fixture case (tests/fixtures/embedding_bag)") {
+  test::Fixture fx("embedding_bag");
+  const std::vector<std::pair<std::string, EmbeddingBagOptions>> cases = {
+      {"sum_2d", {.mode = "sum"}},
+      {"mean_padding_2d", {.mode = "mean", .padding_idx = 0}},
+      {"mean_offsets", {.mode = "mean"}},
+      {"max_offsets", {.mode = "max", .padding_idx = 0}},
+      {"sum_last_offset", {.mode = "sum", .include_last_offset = true}},
+      {"sparse_mean", {.mode = "mean", .padding_idx = 0, .sparse = true}},
+  };
+  for (const auto& [name, options] : cases) {
+    CAPTURE(name);
+    Tensor weight = fx[name + ".weight"].clone().requires_grad_();
+    Tensor output = fx.has(name + ".offsets") ? nn::embedding_bag(fx[name + ".input"], weight, fx[name + ".offsets"], options)
+                                              : nn::embedding_bag(fx[name + ".input"], weight, options);
+    test::check_close(output, fx[name + ".output"]);
+    output.backward(fx[name + ".grad_output"]);
+    CHECK((weight.sparse_grad() != nullptr) == options.sparse);
+    test::check_close(dense_grad(weight), fx[name + ".grad.weight"]);
+  }
 }
 
 TEST_CASE("embedding_bag: mean divides by the entries that are not padding; empty and all-padding bags give 0") {
