@@ -17,10 +17,11 @@ void WordCounts::add(const std::vector<std::string>& tokens) {
   for (const std::string& token : tokens) add(token);
 }
 
-void WordCounts::add(const std::string& token, int64_t count) {
+size_t WordCounts::add(const std::string& token, int64_t count) {
   auto [it, is_new] = position_.try_emplace(token, entries_.size());
   if (is_new) entries_.emplace_back(token, 0);
   entries_[it->second].second += count;
+  return it->second;
 }
 
 int64_t WordCounts::count(const std::string& token) const {

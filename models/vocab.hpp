@@ -31,7 +31,8 @@ using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_
 class WordCounts {
  public:
   void add(const std::vector<std::string>& tokens);
-  void add(const std::string& token, int64_t count = 1);
+  // Returns the token's index in entries() (its order of first appearance).
+  size_t add(const std::string& token, int64_t count = 1);
   int64_t count(const std::string& token) const;  // 0 if never seen
   // The distinct tokens in order of first appearance, with their counts.
   const std::vector<std::pair<std::string, int64_t>>& entries() const { return entries_; }
