@@ -10,6 +10,7 @@
 // between: forward adds the table's rows straight into [B, D], backward adds each bag's gradient row
 // straight into the table's gradient rows (row-sparse with sparse = true, for LazyAdam; else the rows
 // of the dense gradient, as nn::embedding does: nn/README.md).
+// Not here (yet): PyTorch's max_norm, scale_grad_by_freq, per_sample_weights and from_pretrained.
 #include <cstdint>
 #include <optional>
 #include <string>
