@@ -232,6 +232,21 @@ EmbeddingBag::EmbeddingBag(int64_t num_embeddings, int64_t embedding_dim, Embedd
   register_parameter("weight", weight);
 }
 
+EmbeddingBag::EmbeddingBag(Pretrained, const Tensor& embeddings, bool freeze, const EmbeddingBagOptions& options) {
+  embedding_rows::check_table("EmbeddingBag::from_pretrained", embeddings);
+  parse_mode("EmbeddingBag::from_pretrained", options.mode);
+  options_ = options;
+  if (options.padding_idx)
+    options_.padding_idx = checked_padding_idx("EmbeddingBag::from_pretrained", options.padding_idx, embeddings.size(0));
+  weight = embeddings.detach();
+  register_parameter("weight", weight);
+  weight.requires_grad_(!freeze);
+}
+
+EmbeddingBag EmbeddingBag::from_pretrained(const Tensor& embeddings, bool freeze, EmbeddingBagOptions options) {
+  return EmbeddingBag(Pretrained{}, embeddings, freeze, options);
+}
+
 Tensor EmbeddingBag::forward(const Tensor& input) { return embedding_bag(input, weight, options_); }
 
 Tensor EmbeddingBag::forward(const Tensor& input, const Tensor& offsets) {

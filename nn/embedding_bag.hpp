@@ -10,7 +10,7 @@
 // between: forward adds the table's rows straight into [B, D], backward adds each bag's gradient row
 // straight into the table's gradient rows (row-sparse with sparse = true, for LazyAdam; else the rows
 // of the dense gradient, as nn::embedding does: nn/README.md).
-// Not here (yet): PyTorch's max_norm, scale_grad_by_freq, per_sample_weights and from_pretrained.
+// Not here (yet): PyTorch's max_norm, scale_grad_by_freq and per_sample_weights.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,6 +47,9 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& of
 class EmbeddingBag : public Module {
  public:
   EmbeddingBag(int64_t num_embeddings, int64_t embedding_dim, EmbeddingBagOptions options = {});
+  // A module around an existing table [V, D] (shared, not copied; its padding row is left as given).
+  // freeze = true: the table does not require grad. As torch.nn.EmbeddingBag.from_pretrained.
+  static EmbeddingBag from_pretrained(const Tensor& embeddings, bool freeze = true, EmbeddingBagOptions options = {});
 
   Tensor forward(const Tensor& input);                         // [B, T] -> [B, D]
   Tensor forward(const Tensor& input, const Tensor& offsets);  // [N], [B] -> [B, D]
@@ -59,6 +62,8 @@ class EmbeddingBag : public Module {
   Tensor weight;  // [V, D]
 
  private:
+  struct Pretrained {};
+  EmbeddingBag(Pretrained, const Tensor& embeddings, bool freeze, const EmbeddingBagOptions& options);
   EmbeddingBagOptions options_;
 };
 

@@ -227,6 +227,21 @@ TEST_CASE("EmbeddingBag: weight N(0, 1) from the seeded generator, padding row z
   CHECK(a.forward(input).shape() == Shape{2, 8});
 }
 
+TEST_CASE("EmbeddingBag::from_pretrained shares the table; freeze decides whether it trains") {
+  Tensor table = tensor({0, 0, 1, 2, 3, 4}, {3, 2});
+  EmbeddingBag frozen = EmbeddingBag::from_pretrained(table, /*freeze=*/true, {.mode = "sum"});
+  CHECK(frozen.weight.f32() == table.f32());
+  CHECK_FALSE(frozen.weight.requires_grad());
+  CHECK(frozen.forward(indices({1, 2}, {1, 2})).to_vector() == std::vector<float>{4, 6});
+  EmbeddingBag trained = EmbeddingBag::from_pretrained(table.clone(), /*freeze=*/false, {.padding_idx = -3});
+  CHECK(*trained.options().padding_idx == 0);
+  trained.forward(indices({0, 2}, {1, 2})).backward(ones({1, 2}));
+  CHECK(trained.weight.grad().to_vector() == std::vector<float>{0, 0, 0, 0, 1, 1});  // only row 2: padding left out
+  CHECK_THROWS_WITH_AS(EmbeddingBag::from_pretrained(zeros({3})),
+                       "EmbeddingBag::from_pretrained: the weight must be 2-D [num_embeddings, embedding_dim], got shape [3]",
+                       Error);
+}
+
 TEST_CASE("embedding_bag names the bad index, offset, mode or input in one line") {
   Tensor table = zeros({10, 4});
   Tensor ids = zeros({4, 8}, DType::i64);
