@@ -24,6 +24,11 @@ struct RowSparseGrad {
 void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const int64_t* rows, int64_t n,
                      const float* values, int64_t skip_row = -1);
 
+// The same with the values of position j at values[value_of[j]] (rows of `values` shared by several
+// positions: an embedding bag's one scaled dy row for every entry of its bag). value_of null: j.
+void accumulate_rows(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const int64_t* rows, int64_t n,
+                     const float* values, const int64_t* value_of, int64_t skip_row);
+
 // accumulate_rows into the row-sparse gradient of `table`.
 void accumulate_sparse_grad(TensorImpl& table, const int64_t* rows, int64_t n, const float* values);
 

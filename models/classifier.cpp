@@ -8,6 +8,7 @@
 #include "core/random.hpp"
 #include "core/tape.hpp"
 #include "nn/dropout.hpp"
+#include "nn/embedding_bag.hpp"
 #include "nn/losses.hpp"
 #include "nn/pooling.hpp"
 
@@ -95,6 +96,40 @@ const ClassifierConfig& validated(const ClassifierConfig& config) {
 
 int64_t sentence_size(const ClassifierConfig& c) { return c.encoder == Encoder::bag ? c.dim : c.hidden; }
 
+// The first lengths[b] tokens of each row, one row after another, and where each row starts: the 1-D
+// input and offsets of nn::embedding_bag, so that what the padding positions hold is never read.
+// tokens i64 [B, T], lengths i64 [B]  ->  valid i64 [sum of lengths], offsets i64 [B]
+struct Bags {
+  Tensor valid, offsets;
+};
+
+Bags bags_of_valid_tokens(const Tensor& tokens, const Tensor& lengths) {
+  check_dtype("TextClassifier", tokens, DType::i64);
+  check_dtype("TextClassifier", lengths, DType::i64);
+  if (tokens.dim() != 2) fail("TextClassifier: tokens must be [B, T], got {}", tokens.shape());
+  const int64_t B = tokens.size(0), T = tokens.size(1);
+  if (!(lengths.shape() == Shape{B}))
+    fail("TextClassifier: lengths has shape {}, expected [{}] (one per row of tokens {})", lengths.shape(), B,
+         tokens.shape());
+  const int64_t* length = lengths.i64();
+  int64_t total = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    if (length[b] < 0 || length[b] > T)
+      fail("TextClassifier: length {} at position [{}] is outside [0, T={}] of tokens {}", length[b], b, T,
+           tokens.shape());
+    total += length[b];
+  }
+  Bags bags{empty({total}, DType::i64), empty({B}, DType::i64)};
+  int64_t* valid = bags.valid.i64();
+  int64_t* offsets = bags.offsets.i64();
+  for (int64_t b = 0, at = 0; b < B; ++b) {
+    offsets[b] = at;
+    std::copy(tokens.i64() + b * T, tokens.i64() + b * T + length[b], valid + at);
+    at += length[b];
+  }
+  return bags;
+}
+
 }  // namespace
 
 TextClassifier::TextClassifier(const ClassifierConfig& config, bool sparse_embedding)
@@ -118,11 +153,17 @@ TextClassifier::TextClassifier(const ClassifierConfig& config, bool sparse_embed
 }
 
 Tensor TextClassifier::forward(const Tensor& tokens, const Tensor& lengths) {
-  Tensor vectors = embedding.forward(tokens);  // [B, T, dim]
-  Tensor sentence;                             // [B, dim] (bag) or [B, hidden] (lstm)
-  if (config_.encoder == Encoder::bag) {
-    sentence = nn::masked_mean(vectors, lengths);
+  Tensor sentence;  // [B, dim] (bag) or [B, hidden] (lstm)
+  if (config_.encoder == Encoder::bag && !embedding.is_quantized()) {
+    // The mean of each sentence's valid rows in one op, never a [B, T, dim] tensor: the same bits as
+    // masked_mean(embedding(tokens), lengths) (tests/models/test_classifier.cpp).
+    Bags bags = bags_of_valid_tokens(tokens, lengths);
+    sentence = nn::embedding_bag(bags.valid, embedding.weight, bags.offsets,
+                                 {.mode = "mean", .padding_idx = config_.padding_idx, .sparse = embedding.options().sparse});
+  } else if (config_.encoder == Encoder::bag) {  // an int8 table (inference only): look up, then average
+    sentence = nn::masked_mean(embedding.forward(tokens), lengths);
   } else {
+    Tensor vectors = embedding.forward(tokens);        // [B, T, dim]
     Tensor h_n = lstm->forward(vectors, lengths).h_n;  // [layers, B, hidden]
     sentence = narrow(h_n, 0, config_.layers - 1, 1).squeeze(0);
   }

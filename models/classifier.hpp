@@ -1,7 +1,8 @@
 #pragma once
 // TextClassifier: token ids in, class scores out. Two encoders of a padded batch:
 //
-//   bag:   embedding -> mean over each sentence's valid tokens -> fc      (fastText-style)
+//   bag:   embedding -> mean over each sentence's valid tokens -> fc      (fastText-style; one op,
+//          nn::embedding_bag, never the [B, T, dim] lookup)
 //   lstm:  embedding -> LSTM over the valid tokens -> last layer's final hidden state h_n -> fc
 //
 //   tokens [B, T] --embedding--> [B, T, dim] --(masked mean | LSTM h_n)--> [B, dim | hidden] --fc--> logits
@@ -77,7 +78,9 @@ class TextClassifier : public nn::Module {
   explicit TextClassifier(const ClassifierConfig& config, bool sparse_embedding = false);
 
   // tokens i64 [B, T] (padded with padding_idx), lengths i64 [B]  ->  logits f32 [B, outputs()].
-  // What the padding positions hold changes nothing: they are masked (bag) or never run (lstm).
+  // What the padding positions hold changes nothing: they are never read (bag) or never run (lstm).
+  // Bag: a token equal to padding_idx before its length is left out of the mean (as in PyTorch's
+  // EmbeddingBag); text never encodes to it (Vocab::encode).
   Tensor forward(const Tensor& tokens, const Tensor& lengths);
 
   // Mean loss over the batch: bce_with_logits for two classes, cross_entropy otherwise.

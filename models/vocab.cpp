@@ -17,10 +17,11 @@ void WordCounts::add(const std::vector<std::string>& tokens) {
   for (const std::string& token : tokens) add(token);
 }
 
-void WordCounts::add(const std::string& token, int64_t count) {
+size_t WordCounts::add(const std::string& token, int64_t count) {
   auto [it, is_new] = position_.try_emplace(token, entries_.size());
   if (is_new) entries_.emplace_back(token, 0);
   entries_[it->second].second += count;
+  return it->second;
 }
 
 int64_t WordCounts::count(const std::string& token) const {
@@ -79,7 +80,7 @@ const std::string& Vocab::word(int64_t id) const {
 std::vector<int64_t> Vocab::encode(const std::vector<std::string>& tokens) const {
   std::vector<int64_t> ids;
   ids.reserve(tokens.size());
-  for (const std::string& token : tokens) ids.push_back(id(token));
+  for (const std::string& token : tokens) ids.push_back(token == kPadToken ? kUnk : id(token));
   return ids;
 }
 

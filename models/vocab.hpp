@@ -31,7 +31,8 @@ using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_
 class WordCounts {
  public:
   void add(const std::vector<std::string>& tokens);
-  void add(const std::string& token, int64_t count = 1);
+  // Returns the token's index in entries() (its order of first appearance).
+  size_t add(const std::string& token, int64_t count = 1);
   int64_t count(const std::string& token) const;  // 0 if never seen
   // The distinct tokens in order of first appearance, with their counts.
   const std::vector<std::pair<std::string, int64_t>>& entries() const { return entries_; }
@@ -64,6 +65,8 @@ class Vocab {
   bool contains(std::string_view word) const;
   int64_t id(std::string_view word) const;  // kUnk for an unknown word
   const std::string& word(int64_t id) const;  // throws unless 0 <= id < size()
+  // The ids of a text's tokens. A token "<pad>" in the text is unknown (kUnk): id 0 is only ever the
+  // padding of a batch, which the bag encoder leaves out of its mean (nn::embedding_bag's padding_idx).
   std::vector<int64_t> encode(const std::vector<std::string>& tokens) const;
   const std::vector<std::string>& words() const { return words_; }  // words()[id] == word(id)
 

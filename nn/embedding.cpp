@@ -13,12 +13,23 @@
 #include "core/sparse_grad.hpp"
 #include "core/tape.hpp"
 #include "core/threads.hpp"
+#include "nn/embedding_rows.hpp"
 #include "nn/init.hpp"
 
 namespace tg::nn {
 
-// The options checked against a table of num_embeddings rows, with padding_idx made non-negative.
-static EmbeddingOptions checked_options(const char* op, EmbeddingOptions options, int64_t num_embeddings) {
+namespace embedding_rows {
+
+void check_table(const char* op, const Tensor& weight) {
+  check_defined(op, weight);
+  if (weight.dtype() != DType::f32 && weight.dtype() != DType::f16 && weight.dtype() != DType::bf16)
+    fail("{}: expected a float32, float16 or bfloat16 weight, got {} (an int8 table goes through "
+         "embedding_int8 with its scales)", op, dtype_name(weight.dtype()));
+  if (weight.dim() != 2)
+    fail("{}: the weight must be 2-D [num_embeddings, embedding_dim], got shape {}", op, weight.shape());
+}
+
+EmbeddingOptions checked_options(const char* op, EmbeddingOptions options, int64_t num_embeddings) {
   if (options.padding_idx) {
     const int64_t p = *options.padding_idx;
     if (p < -num_embeddings || p >= num_embeddings)
@@ -30,6 +41,10 @@ static EmbeddingOptions checked_options(const char* op, EmbeddingOptions options
   if (!(options.norm_type > 0)) fail("{}: norm_type must be positive, got {}", op, options.norm_type);
   return options;
 }
+
+}  // namespace embedding_rows
+
+using embedding_rows::checked_options;
 
 // The p-norm of a row (p = inf: the largest magnitude), in double.
 static double row_norm(const float* row, int64_t dim, double p) {
@@ -76,11 +91,12 @@ static std::vector<float> inverse_frequency(const int64_t* idx, int64_t n) {
   return scale;
 }
 
-// dtable[idx[j], :] += scale[j] * dy[j, :] for every j with idx[j] != padding_idx (scale null: 1).
+namespace embedding_rows {
+
 // Threads split the D axis into column blocks (multiples of 16 floats, one cache line), so every
 // element is summed by one thread in the order of j: deterministic, no atomics.
-static void scatter_add_rows(float* dtable, const float* dy, const int64_t* idx, int64_t n, int64_t dim,
-                             int64_t padding_idx, const float* scale) {
+void scatter_add_rows(float* dtable, const float* values, const int64_t* idx, const int64_t* value_of, int64_t n,
+                      int64_t dim, int64_t padding_idx, const float* scale) {
   if (dim == 0) return;
   const int64_t threads = detail::worth_threads(n * dim) ? num_threads() : 1;
   const int64_t block = std::min(dim, ((dim + threads - 1) / threads + 15) / 16 * 16);
@@ -91,7 +107,7 @@ static void scatter_add_rows(float* dtable, const float* dy, const int64_t* idx,
       if (idx[j] == padding_idx) continue;
       const float s = scale ? scale[j] : 1.0f;
       float* dst = dtable + idx[j] * dim;
-      const float* src = dy + j * dim;
+      const float* src = values + (value_of ? value_of[j] : j) * dim;
       for (int64_t e = lo; e < hi; ++e) dst[e] += s * src[e];
     }
   };
@@ -99,6 +115,8 @@ static void scatter_add_rows(float* dtable, const float* dy, const int64_t* idx,
 #pragma omp parallel for
   for (int64_t b = 0; b < blocks; ++b) add_column_block(b);
 }
+
+}  // namespace embedding_rows
 
 // The same gradient as (rows, values): the rows of the non-padding positions and their (scaled) dy
 // rows go to accumulate_rows, which sums repeated rows in position order, into `into`: the table's
@@ -126,13 +144,8 @@ static void accumulate_rows_of(std::shared_ptr<RowSparseGrad>& into, const Shape
 // dweight[idx[j], :] += dy[j, :] / count(idx[j])     for j with idx[j] != padding_idx;
 //                                                    count = 1 unless scale_grad_by_freq
 Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions& options) {
-  check_defined("embedding", weight);
+  embedding_rows::check_table("embedding", weight);
   check_defined("embedding", idx);
-  if (weight.dtype() != DType::f32 && weight.dtype() != DType::f16 && weight.dtype() != DType::bf16)
-    fail("embedding: expected a float32, float16 or bfloat16 weight, got {} (an int8 table goes through "
-         "embedding_int8 with its scales)", dtype_name(weight.dtype()));
-  if (weight.dim() != 2)
-    fail("embedding: the weight must be 2-D [num_embeddings, embedding_dim], got shape {}", weight.shape());
   const int64_t num_embeddings = weight.size(0), dim = weight.size(1);
   const EmbeddingOptions checked = checked_options("embedding", options, num_embeddings);
   check_index_range("embedding", idx, num_embeddings, "num_embeddings");
@@ -180,7 +193,7 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
     if (sparse) accumulate_rows_of(table.sparse_grad, table.shape, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
     else if (dense_by_rows && !table.grad)
       accumulate_rows_of(table.grad_rows, table.shape, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
-    else scatter_add_rows(node.grad_in(0), node.grad_out(), idx.i64(), n, dim, padding_idx, s);
+    else embedding_rows::scatter_add_rows(node.grad_in(0), node.grad_out(), idx.i64(), nullptr, n, dim, padding_idx, s);
   });
   return y;
 }

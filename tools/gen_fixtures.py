@@ -171,6 +171,35 @@ def embedding():
     return fx
 
 
+# ---------------------------------------------------------------- embedding_bag
+def embedding_bag():
+    fx = FixtureFile("embedding_bag")
+    V, D = 10, 4
+    cases = [  # (case, options, input, offsets or None for a 2-D input)
+        ("sum_2d", {"mode": "sum"}, [[1, 4, 1], [2, 0, 9]], None),
+        ("mean_padding_2d", {"mode": "mean", "padding_idx": 0}, [[0, 3, 5, 3], [0, 0, 0, 0], [7, 0, 2, 2]], None),
+        ("mean_offsets", {"mode": "mean"}, [1, 4, 4, 7, 2, 9, 3], [0, 3, 3, 6]),
+        ("max_offsets", {"mode": "max", "padding_idx": 0}, [5, 2, 8, 0, 6, 0], [0, 2, 5]),
+        ("sum_last_offset", {"mode": "sum", "include_last_offset": True}, [3, 3, 1, 8, 6], [0, 2, 5]),
+        ("sparse_mean", {"mode": "mean", "padding_idx": 0, "sparse": True}, [[4, 0, 4], [6, 1, 0]], None),
+    ]
+    for case, options, input, offsets in cases:
+        fx.begin(case)
+        bag = torch.nn.EmbeddingBag(V, D, **options)
+        input = torch.tensor(input)
+        tensors = {"input": input, "weight": bag.weight.detach().clone()}
+        if offsets is not None:
+            offsets = torch.tensor(offsets)
+            tensors["offsets"] = offsets
+        output = bag(input, offsets)
+        grad_output = torch.randn_like(output)
+        output.backward(grad_output)
+        grad = bag.weight.grad.to_dense() if options.get("sparse") else bag.weight.grad
+        tensors.update({"output": output, "grad_output": grad_output, "grad.weight": grad})
+        fx.add(case, {"num_embeddings": V, "embedding_dim": D, **options}, tensors)
+    return fx
+
+
 # ---------------------------------------------------------------- linear
 def linear():
     fx = FixtureFile("linear")
@@ -413,7 +442,7 @@ def main():
     torch.set_num_threads(1)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     total_bytes = 0
-    for family in (core_ops, embedding, linear, lstm, pooling, losses, optim):
+    for family in (core_ops, embedding, embedding_bag, linear, lstm, pooling, losses, optim):
         path = family().write()
         size = path.stat().st_size
         total_bytes += size

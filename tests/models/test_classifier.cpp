@@ -10,8 +10,11 @@
 #include "core/sparse_grad.hpp"
 #include "core/tape.hpp"
 #include "models/classifier.hpp"
+#include "nn/dropout.hpp"
 #include "nn/losses.hpp"
+#include "nn/pooling.hpp"
 #include "optim/adam.hpp"
+#include "optim/lazy_adam.hpp"
 
 using namespace tg;
 using namespace tg::models;
@@ -163,6 +166,45 @@ TEST_CASE("classifier: the loss falls when training on a tiny separable set") {
     CHECK(last < first * 0.2);
     std::vector<int64_t> predicted = model.predicted_classes(model.forward(tokens, lengths));
     CHECK(predicted == std::vector<int64_t>{0, 1, 0, 1});
+  }
+}
+
+// The bag encoder before nn::embedding_bag: the [B, T, dim] lookup, then masked_mean.
+static Tensor lookup_then_mean(TextClassifier& model, const Tensor& tokens, const Tensor& lengths) {
+  Tensor sentence = nn::masked_mean(model.embedding.forward(tokens), lengths);
+  return model.fc.forward(nn::dropout(sentence, model.config().dropout, model.is_training()));
+}
+
+TEST_CASE("classifier: the bag encoder trains to the same bits as embedding + masked_mean") {
+  // Batches as models/batching.cpp makes them: real words (ids >= 2) then padding 0; one empty row.
+  const int64_t vocab = 40, B = 6, T = 7;
+  for (bool sparse : {false, true}) {
+    std::vector<std::vector<float>> trained[2];
+    for (int way = 0; way < 2; ++way) {
+      manual_seed(17);
+      TextClassifier model({.vocab_size = vocab, .num_classes = 3, .dim = 16, .dropout = 0.3,
+                            .embedding_init = EmbeddingInit::fasttext}, sparse);
+      std::unique_ptr<optim::Optimizer> optimizer;
+      if (sparse) optimizer = std::make_unique<optim::LazyAdam>(model.trainable_parameters(), 0.05);
+      else optimizer = std::make_unique<optim::Adam>(model.trainable_parameters(), 0.05);
+      Generator data(99);
+      for (int step = 0; step < 8; ++step) {
+        std::vector<int64_t> tokens(static_cast<size_t>(B * T), 0), lengths(static_cast<size_t>(B)), labels(static_cast<size_t>(B));
+        for (int64_t b = 0; b < B; ++b) {
+          lengths[size_t(b)] = b == 2 ? 0 : 1 + int64_t(data.next_u64() % T);
+          labels[size_t(b)] = int64_t(data.next_u64() % 3);
+          for (int64_t t = 0; t < lengths[size_t(b)]; ++t)  // words repeat within and across rows
+            tokens[size_t(b * T + t)] = 2 + int64_t(data.next_u64() % 12);
+        }
+        Tensor token_ids = indices(tokens, {B, T}), length_ids = indices(lengths), label_ids = indices(labels);
+        optimizer->zero_grad();
+        Tensor logits = way == 0 ? model.forward(token_ids, length_ids) : lookup_then_mean(model, token_ids, length_ids);
+        model.loss(logits, label_ids).backward();
+        optimizer->step();
+      }
+      for (const auto& [name, p] : model.named_parameters()) trained[way].push_back(p.to_vector());
+    }
+    CHECK_MESSAGE(trained[0] == trained[1], "sparse=", sparse);
   }
 }
 
