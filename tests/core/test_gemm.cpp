@@ -56,7 +56,7 @@ TEST_CASE("gemm: the few-rows kernel's shapes, every remainder of rows and colum
   CHECK_FALSE(detail::small_gemm_fits(false, false, 32, 512, 128, 0.5f));
 #endif
   for (int64_t m : {1, 2, 3, 7, 8, 9, 17, 32})
-    for (int64_t n : {16, 32, 48, 80})
+    for (int64_t n : {16, 32, 48, 64, 80})
       for (float beta : {0.0f, 1.0f}) check_gemm(false, false, m, n, 130, beta);
   check_gemm(false, false, 32, 512, 128, 1.0f);
   check_gemm(false, false, 32, 128, 512, 1.0f);
