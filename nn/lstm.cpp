@@ -156,7 +156,7 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
   std::memcpy(h, h0.f32(), size_t(B * H) * sizeof(float));
   std::memcpy(c, c0.f32(), size_t(B * H) * sizeof(float));
   const Packed pk = st.packed();
-  Tensor packed = zeros(pk.shape(H));
+  Tensor packed = empty(pk.shape(H));  // every row is written below: h_t, zeros after a sequence ends, h_n, c_n
   const Tensor w_hh_t = transpose(w_hh.detach());  // [H, 4H]; detached: a copy for this forward, not recorded
   float* out = packed.f32();
   // Per step the sgemm is below the size OpenBLAS threads well (core/gemm.hpp), so it and the gate pass
@@ -176,6 +176,7 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
     }
   }
   for (int64_t b = 0; b < B; ++b) {
+    for (int64_t t = st.lengths[size_t(b)]; t < st.time_steps; ++t) std::fill_n(out + pk.output_row(b, t) * H, H, 0.0f);
     std::memcpy(out + pk.h_n_row(b) * H, h + (S * B + b) * H, size_t(H) * sizeof(float));
     std::memcpy(out + pk.c_n_row(b) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
   }
