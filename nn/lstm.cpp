@@ -158,7 +158,8 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
   std::memcpy(c, c0.f32(), size_t(B * H) * sizeof(float));
   const Packed pk = st.packed();
   Tensor packed = empty(pk.shape(H));  // every row is written below: h_t, zeros after a sequence ends, h_n, c_n
-  const Tensor w_hh_t = transpose(w_hh.detach());  // [H, 4H]; detached: a copy for this forward, not recorded
+  Tensor w_hh_t = empty({H, G});  // [H, 4H]: a copy for this forward, not recorded
+  detail::transpose_into(G, H, w_hh.f32(), w_hh_t.f32());
   float* out = packed.f32();
   // Per step the product is below the size worth threading (core/gemm.hpp), so it and the gate pass
   // run on this thread; see nn/README.md's "LSTM speed" for what two threads did here.

@@ -1,6 +1,6 @@
 // core/gemm.hpp: the one product wrapper against a plain triple loop, on the shapes that go to its own
 // kernel for few rows (every row-block and column-block remainder, beta 0 and 1) and on those that go
-// to OpenBLAS (transposes, k < 128, n not a multiple of 16).
+// to OpenBLAS (transposes, k < 128, n not a multiple of 16); and its transposed copy.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -69,4 +69,12 @@ TEST_CASE("gemm: the shapes OpenBLAS keeps agree too") {
   check_gemm(false, false, 9, 32, 20, 0.0f);    // k below 128
   check_gemm(false, false, 9, 32, 130, 0.5f);   // beta neither 0 nor 1
   check_gemm(false, false, 3, 5, 0, 0.0f);      // an empty sum
+}
+
+TEST_CASE("gemm: transpose_into is tg::transpose") {
+  manual_seed(7);
+  Tensor x = randn({37, 20});
+  Tensor y = empty({20, 37});
+  detail::transpose_into(37, 20, x.f32(), y.f32());
+  CHECK(y.to_vector() == transpose(x).to_vector());
 }
