@@ -7,6 +7,10 @@
 // above m n k = 2^18, and on this 2-core machine a [32, 128] x [128, 512] recurrence step took longer
 // on two threads than on one (the hand-off costs more than the work, and far more when the other
 // core is busy). Products of at least kGemmThreadMin multiply-adds keep every thread.
+//
+// Few rows times a B that stays in cache (an LSTM's per-step h W_hh^T and dgates W_hh) go to
+// small_gemm_nn below instead: OpenBLAS copies ("packs") all of B into its own layout on every call,
+// and with 32 rows of A that copy is a large part of the call. See small_gemm_fits for where it wins.
 #include <cblas.h>
 
 #include <algorithm>
@@ -16,6 +20,76 @@ namespace tg::detail {
 
 constexpr double kGemmThreadMin = double(1 << 24);
 
+#if defined(__AVX512F__)
+// 16 floats: one AVX-512 register. aligned(4): loads and stores need no alignment; may_alias: it may
+// point into float arrays.
+using Floats16 = float __attribute__((vector_size(64), aligned(4), may_alias));
+
+// C[R, 16 P] (+)= A[R, k] B[k, 16 P], one block of C held in R * P registers over the whole sum:
+// per p, P vectors of B's row p, each multiplied by A[r, p] (one float broadcast) for every row r.
+// A's rows are lda apart, B's ldb, C's ldc.
+template <int R, int P>
+inline void small_gemm_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float* c,
+                             int64_t ldc, bool accumulate) {
+  Floats16 sum[R][P] = {};
+  for (int64_t p = 0; p < k; ++p) {
+    Floats16 b_row[P];
+#pragma GCC unroll 3
+    for (int q = 0; q < P; ++q) b_row[q] = *reinterpret_cast<const Floats16*>(b + p * ldb + 16 * q);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const float a_rp = a[r * lda + p];
+#pragma GCC unroll 3
+      for (int q = 0; q < P; ++q) sum[r][q] += a_rp * b_row[q];
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int q = 0; q < P; ++q) {
+      Floats16* to = reinterpret_cast<Floats16*>(c + r * ldc + 16 * q);
+      *to = accumulate ? *to + sum[r][q] : sum[r][q];
+    }
+}
+
+// Every row of C's columns [0, 16 P): blocks of 8 rows, then the rest.
+template <int P>
+inline void small_gemm_columns(int64_t m, const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k,
+                               float* c, int64_t ldc, bool accumulate) {
+  int64_t i = 0;
+  for (; i + 8 <= m; i += 8) small_gemm_block<8, P>(a + i * lda, lda, b, ldb, k, c + i * ldc, ldc, accumulate);
+  a += i * lda, c += i * ldc;
+  switch (m - i) {
+    case 7: return small_gemm_block<7, P>(a, lda, b, ldb, k, c, ldc, accumulate);
+    case 6: return small_gemm_block<6, P>(a, lda, b, ldb, k, c, ldc, accumulate);
+    case 5: return small_gemm_block<5, P>(a, lda, b, ldb, k, c, ldc, accumulate);
+    case 4: return small_gemm_block<4, P>(a, lda, b, ldb, k, c, ldc, accumulate);
+    case 3: return small_gemm_block<3, P>(a, lda, b, ldb, k, c, ldc, accumulate);
+    case 2: return small_gemm_block<2, P>(a, lda, b, ldb, k, c, ldc, accumulate);
+    case 1: return small_gemm_block<1, P>(a, lda, b, ldb, k, c, ldc, accumulate);
+    default: return;
+  }
+}
+
+// C[m, n] = A[m, k] B[k, n] (+ C when accumulate), n a multiple of 16: 48 columns at a time (8 x 3 = 24
+// registers of sums, the fastest of the block shapes tried: 8 x 2, 6 x 4, 7 x 4, 9 x 3, ...), then 32 or 16.
+inline void small_gemm_nn(int64_t m, int64_t n, int64_t k, const float* a, const float* b, bool accumulate,
+                          float* c) {
+  int64_t j = 0;
+  for (; j + 48 <= n; j += 48) small_gemm_columns<3>(m, a, k, b + j, n, k, c + j, n, accumulate);
+  if (n - j == 32) return small_gemm_columns<2>(m, a, k, b + j, n, k, c + j, n, accumulate);
+  if (n - j == 16) return small_gemm_columns<1>(m, a, k, b + j, n, k, c + j, n, accumulate);
+}
+
+// Where small_gemm_nn beats OpenBLAS (measured one thread, interleaved, tools/bench/bench_gemm.cpp's
+// `tg-bench gemm`): no transposes, beta 0 or 1, n a multiple of 16, k >= 128 (below, OpenBLAS's copy
+// of B is cheap and its kernel at least as fast), B at most 1 MB (larger, it no longer stays in L2
+// while every block of rows reads it again), and below the size worth threading. [32, 128] x [128, 512]
+// 39 -> 25 us, [32, 512] x [512, 128] 43 -> 24 us, [32, 256] x [256, 1024] 173 -> 109 us.
+inline bool small_gemm_fits(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float beta) {
+  return !trans_a && !trans_b && (beta == 0.0f || beta == 1.0f) && n % 16 == 0 && k >= 128 &&
+         k * n <= (int64_t(1) << 18) && double(m) * double(n) * double(k) < kGemmThreadMin;
+}
+#endif
+
 inline void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, const float* b,
                  float beta, float* c) {
   if (m == 0 || n == 0) return;
@@ -23,6 +97,9 @@ inline void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, co
     if (beta == 0.0f) std::fill_n(c, m * n, 0.0f);
     return;
   }
+#if defined(__AVX512F__)
+  if (small_gemm_fits(trans_a, trans_b, m, n, k, beta)) return small_gemm_nn(m, n, k, a, b, beta != 0.0f, c);
+#endif
   auto call = [&] {
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
                 int(n), int(k), 1.0f, a, int(trans_a ? m : k), b, int(trans_b ? k : n), beta, c, int(n));
@@ -32,6 +109,14 @@ inline void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, co
   openblas_set_num_threads(1);  // about 4 ns each way
   call();
   openblas_set_num_threads(threads);
+}
+
+// y = x^T: x [rows, cols] -> y [cols, rows], both row-major, through OpenBLAS's somatcopy. A copy of a
+// weight the LSTM's per-step product needs transposed; [512, 128] in 19 us alone against 25 us for
+// tg::transpose's scalar blocked loop, and W4's step 2% faster (same-run A/B, 1 thread).
+inline void transpose_into(int64_t rows, int64_t cols, const float* x, float* y) {
+  if (rows == 0 || cols == 0) return;
+  cblas_somatcopy(CblasRowMajor, CblasTrans, int(rows), int(cols), 1.0f, x, int(cols), y, int(rows));
 }
 
 }  // namespace tg::detail

@@ -151,15 +151,17 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
     for (int64_t j = 0; j < G; ++j) gates[r * G + j] = bias_ih[j] + bias_hh[j];
   gemm(false, true, S * B, G, I, xs, w_ih.f32(), 1.0f, gates);
 
-  // The recurrence: per step one [B, H] x [H, 4H] sgemm, then one pass over the gates. W_hh^T is copied
-  // once into [H, 4H] rows: OpenBLAS's "NN" sgemm is 20-40% faster on these shapes than "NT" on W_hh.
+  // The recurrence: per step one [B, H] x [H, 4H] product, then one pass over the gates. W_hh^T is copied
+  // once into [H, 4H] rows: an "NN" product is 20-40% faster on these shapes than "NT" on W_hh, in
+  // OpenBLAS, and core/gemm.hpp's kernel for few rows (which takes these shapes when they fit) is NN only.
   std::memcpy(h, h0.f32(), size_t(B * H) * sizeof(float));
   std::memcpy(c, c0.f32(), size_t(B * H) * sizeof(float));
   const Packed pk = st.packed();
-  Tensor packed = zeros(pk.shape(H));
-  const Tensor w_hh_t = transpose(w_hh.detach());  // [H, 4H]; detached: a copy for this forward, not recorded
+  Tensor packed = empty(pk.shape(H));  // every row is written below: h_t, zeros after a sequence ends, h_n, c_n
+  Tensor w_hh_t = empty({H, G});  // [H, 4H]: a copy for this forward, not recorded
+  detail::transpose_into(G, H, w_hh.f32(), w_hh_t.f32());
   float* out = packed.f32();
-  // Per step the sgemm is below the size OpenBLAS threads well (core/gemm.hpp), so it and the gate pass
+  // Per step the product is below the size worth threading (core/gemm.hpp), so it and the gate pass
   // run on this thread; see nn/README.md's "LSTM speed" for what two threads did here.
   for (int64_t s = 0; s < S; ++s) {
     float* gates_s = gates + s * B * G;
@@ -176,6 +178,7 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
     }
   }
   for (int64_t b = 0; b < B; ++b) {
+    for (int64_t t = st.lengths[size_t(b)]; t < st.time_steps; ++t) std::fill_n(out + pk.output_row(b, t) * H, H, 0.0f);
     std::memcpy(out + pk.h_n_row(b) * H, h + (S * B + b) * H, size_t(H) * sizeof(float));
     std::memcpy(out + pk.c_n_row(b) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
   }

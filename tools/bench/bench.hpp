@@ -53,7 +53,7 @@ struct GemmOperands {
   GemmShape shape;
   Tensor a, b, c;
   explicit GemmOperands(const GemmShape& g);
-  void call();  // one sgemm, C += op(A) op(B)
+  void call();  // one product through core/gemm.hpp, C += op(A) op(B)
 };
 
 // Median seconds of one sgemm call of this shape.

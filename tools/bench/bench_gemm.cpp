@@ -1,6 +1,6 @@
 // The sgemm rate alone, on the shapes a benchmark's layers call, for "% of the sgemm rate" figures.
-#include <cblas.h>
-
+// Through core/gemm.hpp, as the layers call it: OpenBLAS, or its own kernel for few rows (see there).
+#include "core/gemm.hpp"
 #include "core/random.hpp"
 #include "tools/bench/bench.hpp"
 
@@ -12,9 +12,7 @@ GemmOperands::GemmOperands(const GemmShape& g)
 
 void GemmOperands::call() {
   const GemmShape& g = shape;
-  cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans, int(g.m),
-              int(g.n), int(g.k), 1.0f, a.f32(), int(g.trans_a ? g.m : g.k), b.f32(), int(g.trans_b ? g.k : g.n),
-              1.0f, c.f32(), int(g.n));
+  detail::gemm(g.trans_a, g.trans_b, g.m, g.n, g.k, a.f32(), b.f32(), 1.0f, c.f32());
 }
 
 double time_gemm(const BenchOptions& opt, const GemmShape& g) {
