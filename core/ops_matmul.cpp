@@ -35,13 +35,7 @@ Tensor transpose(const Tensor& x) {
   if (x.dim() != 2) fail("transpose: expected a 2-D tensor, got shape {}", x.shape());
   const int64_t rows = x.size(0), cols = x.size(1);
   Tensor y = empty(Shape{cols, rows});
-  const float* px = x.f32();
-  float* py = y.f32();
-  constexpr int64_t kBlock = 32;  // 32 x 32 blocks: a block of x and of y both fit in L1
-  for (int64_t i0 = 0; i0 < rows; i0 += kBlock)
-    for (int64_t j0 = 0; j0 < cols; j0 += kBlock)
-      for (int64_t i = i0; i < std::min(i0 + kBlock, rows); ++i)
-        for (int64_t j = j0; j < std::min(j0 + kBlock, cols); ++j) py[j * rows + i] = px[i * cols + j];
+  detail::transpose_into(rows, cols, x.f32(), y.f32());
   record("transpose", y, {x}, [rows, cols](Node& n) {
     float* dx = n.grad_in(0);
     const float* dy = n.grad_out();
