@@ -49,7 +49,7 @@ static void binary_backward(Node& n, GA ga, GB gb) {
   const Tensor &a = n.input(0), &b = n.input(1);
   const float *pa = a.f32(), *pb = b.f32(), *dy = n.grad_out();
   float *da = n.grad_in(0), *db = n.grad_in(1);
-  const Shape& shape = n.output->shape;
+  const Shape& shape = n.output.shape();
   if (a.shape() == b.shape()) {
     if (da) detail::parallel_for(shape.numel(), [&](int64_t i) { da[i] += ga(dy[i], pa[i], pb[i]); });
     if (db) detail::parallel_for(shape.numel(), [&](int64_t i) { db[i] += gb(dy[i], pa[i], pb[i]); });
@@ -110,7 +110,7 @@ static Tensor unary(const char* op, const Tensor& x, F f, D dfdx) {
   record(op, y, {x}, [dfdx](Node& n) {
     const float *px = n.input(0).f32(), *py = n.out().f32(), *dy = n.grad_out();
     float* dx = n.grad_in(0);
-    detail::parallel_for(n.output->shape.numel(), [&](int64_t i) { dx[i] += dy[i] * dfdx(px[i], py[i]); });
+    detail::parallel_for(n.output.shape().numel(), [&](int64_t i) { dx[i] += dy[i] * dfdx(px[i], py[i]); });
   });
   return y;
 }

@@ -1,5 +1,6 @@
 #include "core/tape.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <set>
 
@@ -9,9 +10,14 @@ namespace tg {
 
 namespace {
 
+// Epochs are unique across threads, so that (node, epoch) names one node of one thread's tape:
+// a tensor recorded on another thread's tape is never taken for one of this tape's nodes.
+std::atomic<uint64_t> last_epoch{0};
+uint64_t new_epoch() { return last_epoch.fetch_add(1, std::memory_order_relaxed) + 1; }
+
 struct Tape {
   std::vector<Node> nodes;
-  uint64_t epoch = 1;  // bumped whenever the tape is cleared, so stale node indices are detectable
+  uint64_t epoch = new_epoch();  // renewed whenever the tape is cleared, so stale node indices are detectable
 };
 
 thread_local Tape tape;
@@ -27,7 +33,7 @@ size_t tape_size() { return tape.nodes.size(); }
 
 void clear_tape() {
   tape.nodes.clear();
-  ++tape.epoch;
+  tape.epoch = new_epoch();
 }
 
 float* grad_buffer(TensorImpl& t) {
@@ -37,8 +43,14 @@ float* grad_buffer(TensorImpl& t) {
   return reinterpret_cast<float*>(t.grad->storage->data) + t.grad->offset;
 }
 
+const Tensor& tape_output(int64_t index) { return tape.nodes[size_t(index)].output; }
+
+// Was t made by a node of this thread's current tape (which then holds it)?
+static bool on_this_tape(const Tensor& t) { return t.impl()->node >= 0 && t.impl()->epoch == tape.epoch; }
+
 const float* Node::grad_out() const {
-  return reinterpret_cast<const float*>(output->grad->storage->data) + output->grad->offset;
+  const TensorImpl& grad = *output.impl()->grad;
+  return reinterpret_cast<const float*>(grad.storage->data) + grad.offset;
 }
 
 float* Node::grad_in(int i) {
@@ -64,8 +76,8 @@ static void record_node(const char* op, Tensor& output, const Range& inputs, std
   out.epoch = tape.epoch;
   Node& n = tape.nodes.emplace_back();
   n.op = op;
-  for (const Tensor& t : inputs) n.inputs.push_back(t);
-  n.output = output.impl_ptr();
+  for (const Tensor& t : inputs) n.inputs.push_back(t, t.defined() && on_this_tape(t));
+  n.output = output;
   n.backward = std::move(backward);
 }
 
@@ -92,10 +104,10 @@ static void run_backward(const Tensor& root, const Tensor& seed, bool retain_gra
   for (int64_t i = 0; i < count; ++i) g[i] += s[i];
   for (int64_t k = r.node; k >= 0; --k) {
     Node& n = tape.nodes[size_t(k)];
-    if (!n.output->grad) continue;
+    if (!n.output.impl()->grad) continue;
     n.backward(n);
   }
-  for (int64_t k = r.node; k >= 0; --k) tape.nodes[size_t(k)].output->grad.reset();
+  for (int64_t k = r.node; k >= 0; --k) tape.nodes[size_t(k)].output.impl()->grad.reset();
   if (!retain_graph) clear_tape();
 }
 

@@ -19,16 +19,29 @@
 
 namespace tg {
 
+// The output of node `index` of this thread's tape (see InputList).
+const Tensor& tape_output(int64_t index);
+
 // The inputs of a node: up to three stored inline (no heap allocation for almost every op),
 // more (concat, stack) in a vector. Used like a std::vector<Tensor>.
+//
+// An input that an earlier node of this tape made is kept as that node's index, not as a handle:
+// the tape holds that node's output until it is cleared, so the input lives as long as this node.
+// Why not just copy the handle: a Tensor is a shared_ptr, and once the process has a second thread
+// (OpenBLAS and OpenMP start theirs at load) every copy and release of one is an atomic instruction,
+// a measurable part of a tiny op's cost. Other inputs (parameters, indices, constants) are held.
 class InputList {
  public:
-  void push_back(const Tensor& t) {
-    if (count_ < kInline) inline_[count_] = t; else more_.push_back(t);
+  void push_back(const Tensor& t, bool held_by_tape) {
+    Entry e{held_by_tape ? Tensor() : t, held_by_tape ? t.impl()->node : -1};
+    if (count_ < kInline) inline_[count_] = std::move(e); else more_.push_back(std::move(e));
     ++count_;
   }
   size_t size() const { return count_; }
-  const Tensor& operator[](size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
+  const Tensor& operator[](size_t i) const {
+    const Entry& e = i < kInline ? inline_[i] : more_[i - kInline];
+    return e.node >= 0 ? tape_output(e.node) : e.held;
+  }
   struct Iterator {
     const InputList* list;
     size_t i;
@@ -40,20 +53,24 @@ class InputList {
   Iterator end() const { return {this, count_}; }
 
  private:
+  struct Entry {
+    Tensor held;        // the input itself, or undefined when the tape holds it
+    int64_t node = -1;  // else: the index of the node whose output it is
+  };
   static constexpr size_t kInline = 3;
-  std::array<Tensor, kInline> inline_;
-  std::vector<Tensor> more_;
+  std::array<Entry, kInline> inline_;
+  std::vector<Entry> more_;
   size_t count_ = 0;
 };
 
 struct Node {
   const char* op;
   InputList inputs;  // may include tensors that need no grad (indices)
-  std::shared_ptr<TensorImpl> output;
+  Tensor output;     // held here, which keeps every node input made by this node alive (InputList)
   std::function<void(Node&)> backward;
 
   const Tensor& input(int i) const { return inputs[size_t(i)]; }
-  Tensor out() const { return Tensor(output); }
+  const Tensor& out() const { return output; }
   // dL/d(output), f32, output's shape. Set whenever backward runs this node.
   const float* grad_out() const;
   // dL/d(input i) to add into (zero-filled on first use), or nullptr when input i needs no grad.
