@@ -33,9 +33,10 @@ Tensor reshape(const Tensor& x, Shape shape) {
   impl->dtype = x.dtype();
   Tensor y(impl);
   record("reshape", y, {x}, [](Node& n) {
-    float* dx = n.grad_in(0);
+    GradTarget dx = n.grad_in_all(0);
     const float* dy = n.grad_out();
-    for (int64_t i = 0; i < n.output.shape().numel(); ++i) dx[i] += dy[i];
+    const int64_t count = n.output.numel();
+    dx.write([&](auto store) { for (int64_t i = 0; i < count; ++i) store(dx.data[i], dy[i]); });
   });
   return y;
 }
@@ -75,9 +76,10 @@ Tensor Tensor::clone() const {
   std::memcpy(y.impl()->storage->data, impl()->storage->data + impl()->offset * dtype_size(dtype()),
               size_t(numel()) * dtype_size(dtype()));
   record("clone", y, {*this}, [](Node& n) {
-    float* dx = n.grad_in(0);
+    GradTarget dx = n.grad_in_all(0);
     const float* dy = n.grad_out();
-    for (int64_t i = 0; i < n.output.shape().numel(); ++i) dx[i] += dy[i];
+    const int64_t count = n.output.numel();
+    dx.write([&](auto store) { for (int64_t i = 0; i < count; ++i) store(dx.data[i], dy[i]); });
   });
   return y;
 }

@@ -58,6 +58,17 @@ float* Node::grad_in(int i) {
   return in.requires_grad ? grad_buffer(in) : nullptr;
 }
 
+GradTarget grad_target(TensorImpl& t) {
+  const bool first = !t.grad;
+  if (first) t.grad = empty(t.shape).take_impl();  // not zero-filled: the caller writes every element
+  return {grad_buffer(t), first};
+}
+
+GradTarget Node::grad_in_all(int i) {
+  TensorImpl& in = *inputs[size_t(i)].impl();
+  return in.requires_grad ? grad_target(in) : GradTarget{};
+}
+
 bool any_requires_grad(TensorRefs inputs) {
   for (const Tensor& t : inputs)
     if (t.defined() && t.requires_grad()) return true;
@@ -98,10 +109,10 @@ static void run_backward(const Tensor& root, const Tensor& seed, bool retain_gra
     fail("backward: the graph of this tensor was freed by an earlier backward() or clear_tape(); "
          "call backward(retain_graph=true) the first time to go through it again");
   NoGradGuard no_grad;  // backward functions never record
-  float* g = grad_buffer(r);
+  GradTarget g = grad_target(r);
   const float* s = seed.f32();
   const int64_t count = root.numel();
-  for (int64_t i = 0; i < count; ++i) g[i] += s[i];
+  g.write([&](auto store) { for (int64_t i = 0; i < count; ++i) store(g.data[i], s[i]); });
   for (int64_t k = r.node; k >= 0; --k) {
     Node& n = tape.nodes[size_t(k)];
     if (!n.output.impl()->grad) continue;
