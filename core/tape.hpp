@@ -7,6 +7,10 @@
 //   // y = sigmoid(x)            x: [*]  y: [*]
 //   // dx += dy * y * (1 - y)
 //   record("sigmoid", y, {x}, [](Node& n) { ... n.grad_out() ... n.grad_in(0) ... });
+//
+// An op whose backward writes every element of an input's gradient may take it with n.grad_in_all(i)
+// instead: the first writer then stores rather than adds, and the gradient is never zero-filled
+// (GradTarget below).
 #include <array>
 #include <concepts>
 #include <cstddef>
