@@ -48,13 +48,15 @@ template <typename GA, typename GB>
 static void binary_backward(Node& n, GA ga, GB gb) {
   const Tensor &a = n.input(0), &b = n.input(1);
   const float *pa = a.f32(), *pb = b.f32(), *dy = n.grad_out();
-  float *da = n.grad_in(0), *db = n.grad_in(1);
-  const Shape& shape = n.output->shape;
-  if (a.shape() == b.shape()) {
-    if (da) detail::parallel_for(shape.numel(), [&](int64_t i) { da[i] += ga(dy[i], pa[i], pb[i]); });
-    if (db) detail::parallel_for(shape.numel(), [&](int64_t i) { db[i] += gb(dy[i], pa[i], pb[i]); });
+  const Shape& shape = n.output.shape();
+  if (a.shape() == b.shape()) {  // every element of da and db is written once: no zero-fill needed
+    if (GradTarget da = n.grad_in_all(0))
+      da.write([&](auto store) { detail::parallel_for(shape.numel(), [&](int64_t i) { store(da.data[i], ga(dy[i], pa[i], pb[i])); }); });
+    if (GradTarget db = n.grad_in_all(1))
+      db.write([&](auto store) { detail::parallel_for(shape.numel(), [&](int64_t i) { store(db.data[i], gb(dy[i], pa[i], pb[i])); }); });
     return;
   }
+  float *da = n.grad_in(0), *db = n.grad_in(1);  // a broadcast input sums several terms: zero-filled, added to
   broadcast_for_each(shape, a.shape(), b.shape(), Shape{}, [&](int64_t o, int64_t ia, int64_t ib, int64_t) {
     if (da) da[ia] += ga(dy[o], pa[ia], pb[ib]);
     if (db) db[ib] += gb(dy[o], pa[ia], pb[ib]);
@@ -109,8 +111,10 @@ static Tensor unary(const char* op, const Tensor& x, F f, D dfdx) {
   detail::parallel_for(x.numel(), [&](int64_t i) { py[i] = f(px[i]); });
   record(op, y, {x}, [dfdx](Node& n) {
     const float *px = n.input(0).f32(), *py = n.out().f32(), *dy = n.grad_out();
-    float* dx = n.grad_in(0);
-    detail::parallel_for(n.output->shape.numel(), [&](int64_t i) { dx[i] += dy[i] * dfdx(px[i], py[i]); });
+    GradTarget dx = n.grad_in_all(0);
+    dx.write([&](auto store) {
+      detail::parallel_for(n.output.numel(), [&](int64_t i) { store(dx.data[i], dy[i] * dfdx(px[i], py[i])); });
+    });
   });
   return y;
 }

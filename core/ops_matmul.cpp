@@ -23,8 +23,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   gemm(false, false, m, n, k, a.f32(), b.f32(), 0.0f, y.f32());
   record("matmul", y, {a, b}, [m, n, k](Node& node) {
     const float* dy = node.grad_out();
-    if (float* da = node.grad_in(0)) gemm(false, true, m, k, n, dy, node.input(1).f32(), 1.0f, da);
-    if (float* db = node.grad_in(1)) gemm(true, false, k, n, m, node.input(0).f32(), dy, 1.0f, db);
+    // beta 0 on a gradient's first write (no zero-fill), 1 to add to an earlier one (see GradTarget)
+    if (GradTarget da = node.grad_in_all(0)) gemm(false, true, m, k, n, dy, node.input(1).f32(), da.beta(), da.data);
+    if (GradTarget db = node.grad_in_all(1)) gemm(true, false, k, n, m, node.input(0).f32(), dy, db.beta(), db.data);
   });
   return y;
 }

@@ -21,6 +21,8 @@ static Shape reduced_shape(const Shape& s, int dim, bool keepdim) {
 }
 
 // y = sum(x)        x: [*] -> []      dx += dy
+// (Backward functions that write every element of dx take it with n.grad_in_all: `store` is = when
+// theirs is the gradient's first write, += after; see GradTarget in core/tape.hpp.)
 Tensor sum(const Tensor& x) {
   check_dtype("sum", x, DType::f32);
   double total = 0;  // accumulate in double: a float sum of 1e6 values loses digits
@@ -28,9 +30,10 @@ Tensor sum(const Tensor& x) {
   for (int64_t i = 0; i < x.numel(); ++i) total += px[i];
   Tensor y = scalar(total);
   record("sum", y, {x}, [](Node& n) {
-    float* dx = n.grad_in(0);
+    GradTarget dx = n.grad_in_all(0);
     const float dy = n.grad_out()[0];
-    for (int64_t i = 0; i < n.inputs[0].shape().numel(); ++i) dx[i] += dy;
+    const int64_t count = n.input(0).numel();
+    dx.write([&](auto store) { for (int64_t i = 0; i < count; ++i) store(dx.data[i], dy); });
   });
   return y;
 }
@@ -59,11 +62,13 @@ static Tensor sum_dim_scaled(const char* op, const Tensor& x, int dim, bool keep
   if (average)
     for (int64_t i = 0; i < y.numel(); ++i) py[i] *= scale;
   record(op, y, {x}, [outer, size, inner, scale](Node& n) {
-    float* dx = n.grad_in(0);
+    GradTarget dx = n.grad_in_all(0);
     const float* dy = n.grad_out();
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t k = 0; k < size; ++k)
-        for (int64_t i = 0; i < inner; ++i) dx[(o * size + k) * inner + i] += scale * dy[o * inner + i];
+    dx.write([&](auto store) {
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t k = 0; k < size; ++k)
+          for (int64_t i = 0; i < inner; ++i) store(dx.data[(o * size + k) * inner + i], scale * dy[o * inner + i]);
+    });
   });
   return y;
 }

@@ -33,9 +33,10 @@ Tensor reshape(const Tensor& x, Shape shape) {
   impl->dtype = x.dtype();
   Tensor y(impl);
   record("reshape", y, {x}, [](Node& n) {
-    float* dx = n.grad_in(0);
+    GradTarget dx = n.grad_in_all(0);
     const float* dy = n.grad_out();
-    for (int64_t i = 0; i < n.output->shape.numel(); ++i) dx[i] += dy[i];
+    const int64_t count = n.output.numel();
+    dx.write([&](auto store) { for (int64_t i = 0; i < count; ++i) store(dx.data[i], dy[i]); });
   });
   return y;
 }
@@ -75,9 +76,10 @@ Tensor Tensor::clone() const {
   std::memcpy(y.impl()->storage->data, impl()->storage->data + impl()->offset * dtype_size(dtype()),
               size_t(numel()) * dtype_size(dtype()));
   record("clone", y, {*this}, [](Node& n) {
-    float* dx = n.grad_in(0);
+    GradTarget dx = n.grad_in_all(0);
     const float* dy = n.grad_out();
-    for (int64_t i = 0; i < n.output->shape.numel(); ++i) dx[i] += dy[i];
+    const int64_t count = n.output.numel();
+    dx.write([&](auto store) { for (int64_t i = 0; i < count; ++i) store(dx.data[i], dy[i]); });
   });
   return y;
 }
@@ -219,7 +221,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
     float* dx = n.grad_in(0);
     const float* dy = n.grad_out();
     const Tensor& mask = n.input(1);
-    detail::broadcast_for_each(n.output->shape, mask.shape(), Shape{}, Shape{}, [&](int64_t o, int64_t im, int64_t, int64_t) {
+    detail::broadcast_for_each(n.output.shape(), mask.shape(), Shape{}, Shape{}, [&](int64_t o, int64_t im, int64_t, int64_t) {
       if (!truthy(mask, im)) dx[o] += dy[o];
     });
   });
@@ -242,7 +244,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     const Tensor& cond = n.input(0);
     float *da = n.grad_in(1), *db = n.grad_in(2);
     const float* dy = n.grad_out();
-    detail::broadcast_for_each(n.output->shape, cond.shape(), n.inputs[1].shape(), n.inputs[2].shape(),
+    detail::broadcast_for_each(n.output.shape(), cond.shape(), n.inputs[1].shape(), n.inputs[2].shape(),
                                [&](int64_t o, int64_t ic, int64_t ia, int64_t ib) {
                                  if (truthy(cond, ic)) {
                                    if (da) da[ia] += dy[o];

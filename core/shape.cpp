@@ -4,11 +4,8 @@
 
 namespace tg {
 
-int64_t checked_mul(int64_t a, int64_t b, const char* what) {
-  int64_t product = 0;
-  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &product))
-    fail("{}: the size {} x {} does not fit in 64 bits (about {:.3g} x {:.3g})", what, a, b, double(a), double(b));
-  return product;
+void fail_size_overflow(int64_t a, int64_t b, const char* what) {
+  fail("{}: the size {} x {} does not fit in 64 bits (about {:.3g} x {:.3g})", what, a, b, double(a), double(b));
 }
 
 Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
@@ -16,15 +13,6 @@ Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_
 Shape::Shape(std::span<const int64_t> dims) {
   if (dims.size() > kMaxDims) fail("shape: {} dimensions given, at most {} are supported", dims.size(), kMaxDims);
   for (int64_t d : dims) push_back(d);
-}
-
-int64_t Shape::numel() const {
-  int64_t n = 1;
-  for (int i = 0; i < ndim_; ++i) {
-    if (dims_[i] < 0) return -1;  // a reshape target with an inferred dim: no element count yet
-    n = checked_mul(n, dims_[i], "shape");
-  }
-  return n;
 }
 
 void Shape::push_back(int64_t d) {

@@ -14,7 +14,14 @@ namespace tg {
 // a * b for sizes (element counts, byte counts), both >= 0. When the product does not fit in int64 it
 // throws tg::Error naming `what` and both factors: "empty: 4611686018427387904 x 8 bytes overflows
 // 64 bits". Every size product in core/ goes through it (or through Shape::numel, which uses it).
-int64_t checked_mul(int64_t a, int64_t b, const char* what);
+// Inline, and the throw out of line: Tensor::numel() runs it once a dim, several times per op.
+[[noreturn]] void fail_size_overflow(int64_t a, int64_t b, const char* what);
+inline int64_t checked_mul(int64_t a, int64_t b, const char* what) {
+  int64_t product = 0;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &product)) [[unlikely]]
+    fail_size_overflow(a, b, what);
+  return product;
+}
 
 class Shape {
  public:
@@ -31,7 +38,16 @@ class Shape {
   const int64_t* end() const { return dims_.data() + ndim_; }
   int64_t back() const { return dims_[ndim_ - 1]; }
 
-  int64_t numel() const;  // the product of the dims, checked: throws instead of wrapping
+  // The product of the dims, checked: throws instead of wrapping. -1 while a dim is -1 (a reshape
+  // target whose dim is still to be inferred).
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int i = 0; i < ndim_; ++i) {
+      if (dims_[i] < 0) return -1;
+      n = checked_mul(n, dims_[i], "shape");
+    }
+    return n;
+  }
   void push_back(int64_t d);
   void insert(int at, int64_t d);
   void erase(int at);

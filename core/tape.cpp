@@ -1,5 +1,6 @@
 #include "core/tape.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <set>
 
@@ -9,9 +10,14 @@ namespace tg {
 
 namespace {
 
+// Epochs are unique across threads, so that (node, epoch) names one node of one thread's tape:
+// a tensor recorded on another thread's tape is never taken for one of this tape's nodes.
+std::atomic<uint64_t> last_epoch{0};
+uint64_t new_epoch() { return last_epoch.fetch_add(1, std::memory_order_relaxed) + 1; }
+
 struct Tape {
   std::vector<Node> nodes;
-  uint64_t epoch = 1;  // bumped whenever the tape is cleared, so stale node indices are detectable
+  uint64_t epoch = new_epoch();  // renewed whenever the tape is cleared, so stale node indices are detectable
 };
 
 thread_local Tape tape;
@@ -27,7 +33,7 @@ size_t tape_size() { return tape.nodes.size(); }
 
 void clear_tape() {
   tape.nodes.clear();
-  ++tape.epoch;
+  tape.epoch = new_epoch();
 }
 
 float* grad_buffer(TensorImpl& t) {
@@ -37,13 +43,30 @@ float* grad_buffer(TensorImpl& t) {
   return reinterpret_cast<float*>(t.grad->storage->data) + t.grad->offset;
 }
 
+const Tensor& tape_output(int64_t index) { return tape.nodes[size_t(index)].output; }
+
+// Was t made by a node of this thread's current tape (which then holds it)?
+static bool on_this_tape(const Tensor& t) { return t.impl()->node >= 0 && t.impl()->epoch == tape.epoch; }
+
 const float* Node::grad_out() const {
-  return reinterpret_cast<const float*>(output->grad->storage->data) + output->grad->offset;
+  const TensorImpl& grad = *output.impl()->grad;
+  return reinterpret_cast<const float*>(grad.storage->data) + grad.offset;
 }
 
 float* Node::grad_in(int i) {
   TensorImpl& in = *inputs[size_t(i)].impl();
   return in.requires_grad ? grad_buffer(in) : nullptr;
+}
+
+GradTarget grad_target(TensorImpl& t) {
+  const bool first = !t.grad;
+  if (first) t.grad = empty(t.shape).take_impl();  // not zero-filled: the caller writes every element
+  return {grad_buffer(t), first};
+}
+
+GradTarget Node::grad_in_all(int i) {
+  TensorImpl& in = *inputs[size_t(i)].impl();
+  return in.requires_grad ? grad_target(in) : GradTarget{};
 }
 
 bool any_requires_grad(TensorRefs inputs) {
@@ -53,7 +76,7 @@ bool any_requires_grad(TensorRefs inputs) {
 }
 
 template <typename Range>
-static void record_node(const char* op, Tensor& output, const Range& inputs, std::function<void(Node&)>& backward) {
+static void record_node(const char* op, Tensor& output, const Range& inputs, BackwardFn& backward) {
   if (!grad_mode) return;
   bool needed = false;
   for (const Tensor& t : inputs) needed = needed || (t.defined() && t.requires_grad());
@@ -64,15 +87,15 @@ static void record_node(const char* op, Tensor& output, const Range& inputs, std
   out.epoch = tape.epoch;
   Node& n = tape.nodes.emplace_back();
   n.op = op;
-  for (const Tensor& t : inputs) n.inputs.push_back(t);
-  n.output = output.impl_ptr();
+  for (const Tensor& t : inputs) n.inputs.push_back(t, t.defined() && on_this_tape(t));
+  n.output = output;
   n.backward = std::move(backward);
 }
 
-void record(const char* op, Tensor& output, TensorRefs inputs, std::function<void(Node&)> backward) {
+void record(const char* op, Tensor& output, TensorRefs inputs, BackwardFn backward) {
   record_node(op, output, inputs, backward);
 }
-void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs, std::function<void(Node&)> backward) {
+void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward) {
   record_node(op, output, inputs, backward);
 }
 
@@ -86,16 +109,16 @@ static void run_backward(const Tensor& root, const Tensor& seed, bool retain_gra
     fail("backward: the graph of this tensor was freed by an earlier backward() or clear_tape(); "
          "call backward(retain_graph=true) the first time to go through it again");
   NoGradGuard no_grad;  // backward functions never record
-  float* g = grad_buffer(r);
+  GradTarget g = grad_target(r);
   const float* s = seed.f32();
   const int64_t count = root.numel();
-  for (int64_t i = 0; i < count; ++i) g[i] += s[i];
+  g.write([&](auto store) { for (int64_t i = 0; i < count; ++i) store(g.data[i], s[i]); });
   for (int64_t k = r.node; k >= 0; --k) {
     Node& n = tape.nodes[size_t(k)];
-    if (!n.output->grad) continue;
+    if (!n.output.impl()->grad) continue;
     n.backward(n);
   }
-  for (int64_t k = r.node; k >= 0; --k) tape.nodes[size_t(k)].output->grad.reset();
+  for (int64_t k = r.node; k >= 0; --k) tape.nodes[size_t(k)].output.impl()->grad.reset();
   if (!retain_graph) clear_tape();
 }
 

@@ -7,9 +7,18 @@
 //   // y = sigmoid(x)            x: [*]  y: [*]
 //   // dx += dy * y * (1 - y)
 //   record("sigmoid", y, {x}, [](Node& n) { ... n.grad_out() ... n.grad_in(0) ... });
+//
+// An op whose backward writes every element of an input's gradient may take it with n.grad_in_all(i)
+// instead: the first writer then stores rather than adds, and the gradient is never zero-filled
+// (GradTarget below).
 #include <array>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <initializer_list>
 #include <iosfwd>
 #include <string>
@@ -19,16 +28,29 @@
 
 namespace tg {
 
+// The output of node `index` of this thread's tape (see InputList).
+const Tensor& tape_output(int64_t index);
+
 // The inputs of a node: up to three stored inline (no heap allocation for almost every op),
 // more (concat, stack) in a vector. Used like a std::vector<Tensor>.
+//
+// An input that an earlier node of this tape made is kept as that node's index, not as a handle:
+// the tape holds that node's output until it is cleared, so the input lives as long as this node.
+// Why not just copy the handle: a Tensor is a shared_ptr, and once the process has a second thread
+// (OpenBLAS and OpenMP start theirs at load) every copy and release of one is an atomic instruction,
+// a measurable part of a tiny op's cost. Other inputs (parameters, indices, constants) are held.
 class InputList {
  public:
-  void push_back(const Tensor& t) {
-    if (count_ < kInline) inline_[count_] = t; else more_.push_back(t);
+  void push_back(const Tensor& t, bool held_by_tape) {
+    Entry e{held_by_tape ? Tensor() : t, held_by_tape ? t.impl()->node : -1};
+    if (count_ < kInline) inline_[count_] = std::move(e); else more_.push_back(std::move(e));
     ++count_;
   }
   size_t size() const { return count_; }
-  const Tensor& operator[](size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
+  const Tensor& operator[](size_t i) const {
+    const Entry& e = i < kInline ? inline_[i] : more_[i - kInline];
+    return e.node >= 0 ? tape_output(e.node) : e.held;
+  }
   struct Iterator {
     const InputList* list;
     size_t i;
@@ -40,24 +62,124 @@ class InputList {
   Iterator end() const { return {this, count_}; }
 
  private:
+  struct Entry {
+    Tensor held;        // the input itself, or undefined when the tape holds it
+    int64_t node = -1;  // else: the index of the node whose output it is
+  };
   static constexpr size_t kInline = 3;
-  std::array<Tensor, kInline> inline_;
-  std::vector<Tensor> more_;
+  std::array<Entry, kInline> inline_;
+  std::vector<Entry> more_;
   size_t count_ = 0;
+};
+
+// The gradient of an input, for a backward that writes every one of its elements (mean's, an
+// elementwise op's, a product's). When this node is the first to reach that gradient, the buffer is
+// new and not zero-filled (first = true): the backward stores (=, or sgemm beta 0) instead of adding
+// (+=). For a [256, 50, 300] gradient that saves a zero-fill of 15 MB, a pass over memory. A later
+// writer (the input feeds several ops; a leaf accumulates over backward calls) gets first = false
+// and adds. data is nullptr when the input needs no grad.
+//
+//   if (GradTarget dx = n.grad_in_all(0))
+//     dx.write([&](auto store) { for (int64_t i = 0; i < count; ++i) store(dx.data[i], dy[i] * 2); });
+struct GradTarget {
+  float* data = nullptr;
+  bool first = false;
+  explicit operator bool() const { return data != nullptr; }
+  float beta() const { return first ? 0.0f : 1.0f; }  // for sgemm: C = A B + beta C
+  // Runs loop(store) with store(g, v) doing g = v on the first write and g += v after; the branch is
+  // taken once, outside the loop, so each version of the loop compiles (and vectorises) on its own.
+  template <typename Loop>
+  void write(Loop loop) const {
+    if (first) loop([](float& g, float v) { g = v; });
+    else loop([](float& g, float v) { g += v; });
+  }
+};
+
+struct Node;
+
+// A node's backward function: any callable taking Node&, moved in. It is std::function with more room:
+// std::function keeps captures of up to 16 bytes inside itself and puts larger ones on the heap, and
+// most ops capture more (linear: three sizes, 24 bytes), which cost a malloc and a free per op. This
+// keeps up to kInline bytes inside; a larger closure (one holding a std::vector is fine, 24 bytes)
+// still goes to the heap.
+class BackwardFn {
+ public:
+  static constexpr size_t kInline = 64;
+
+  BackwardFn() = default;
+  template <typename F>
+    requires(!std::same_as<std::remove_cvref_t<F>, BackwardFn> && std::invocable<std::remove_cvref_t<F>&, Node&>)
+  BackwardFn(F&& f) {  // NOLINT: implicit, so that record(..., [](Node& n) { ... }) reads naturally
+    using Fn = std::remove_cvref_t<F>;
+    if constexpr (sizeof(Fn) <= kInline && alignof(Fn) <= alignof(std::max_align_t) &&
+                  std::is_nothrow_move_constructible_v<Fn>) {
+      new (storage_) Fn(std::forward<F>(f));
+      ops_ = &kInlineOps<Fn>;
+    } else {
+      *reinterpret_cast<Fn**>(storage_) = new Fn(std::forward<F>(f));
+      ops_ = &kHeapOps<Fn>;
+    }
+  }
+  BackwardFn(BackwardFn&& other) noexcept : ops_(std::exchange(other.ops_, nullptr)) {
+    if (ops_) ops_->move(other.storage_, storage_);
+  }
+  BackwardFn& operator=(BackwardFn&& other) noexcept {
+    if (this != &other) {
+      reset();
+      ops_ = std::exchange(other.ops_, nullptr);
+      if (ops_) ops_->move(other.storage_, storage_);
+    }
+    return *this;
+  }
+  ~BackwardFn() { reset(); }
+
+  void operator()(Node& n) { ops_->call(storage_, n); }
+  explicit operator bool() const { return ops_ != nullptr; }
+
+ private:
+  // What to do with the stored callable, one table per callable type (a hand-written vtable).
+  struct Ops {
+    void (*call)(void* storage, Node& n);
+    void (*move)(void* from, void* to);  // move-constructs into `to`, destroys the one in `from`
+    void (*destroy)(void* storage);
+  };
+  template <typename Fn>
+  static constexpr Ops kInlineOps = {
+      [](void* s, Node& n) { (*static_cast<Fn*>(s))(n); },
+      [](void* from, void* to) {
+        new (to) Fn(std::move(*static_cast<Fn*>(from)));
+        static_cast<Fn*>(from)->~Fn();
+      },
+      [](void* s) { static_cast<Fn*>(s)->~Fn(); }};
+  template <typename Fn>
+  static constexpr Ops kHeapOps = {
+      [](void* s, Node& n) { (**static_cast<Fn**>(s))(n); },
+      [](void* from, void* to) { *static_cast<Fn**>(to) = *static_cast<Fn**>(from); },
+      [](void* s) { delete *static_cast<Fn**>(s); }};
+
+  void reset() {
+    if (ops_) ops_->destroy(storage_);
+    ops_ = nullptr;
+  }
+
+  alignas(std::max_align_t) std::byte storage_[kInline];
+  const Ops* ops_ = nullptr;
 };
 
 struct Node {
   const char* op;
   InputList inputs;  // may include tensors that need no grad (indices)
-  std::shared_ptr<TensorImpl> output;
-  std::function<void(Node&)> backward;
+  Tensor output;     // held here, which keeps every node input made by this node alive (InputList)
+  BackwardFn backward;
 
   const Tensor& input(int i) const { return inputs[size_t(i)]; }
-  Tensor out() const { return Tensor(output); }
+  const Tensor& out() const { return output; }
   // dL/d(output), f32, output's shape. Set whenever backward runs this node.
   const float* grad_out() const;
   // dL/d(input i) to add into (zero-filled on first use), or nullptr when input i needs no grad.
   float* grad_in(int i);
+  // dL/d(input i), for a backward that writes every element of it: see GradTarget.
+  GradTarget grad_in_all(int i);
 };
 
 // Is recording on for this thread? (Off inside a NoGradGuard.)
@@ -78,9 +200,8 @@ class NoGradGuard {
 // requires grad (then output.requires_grad() becomes true); otherwise does nothing.
 // (The list holds references: `{a, b}` copies no tensor handle, whose reference counts are atomic.)
 using TensorRefs = std::initializer_list<std::reference_wrapper<const Tensor>>;
-void record(const char* op, Tensor& output, TensorRefs inputs, std::function<void(Node&)> backward);
-void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs,
-            std::function<void(Node&)> backward);
+void record(const char* op, Tensor& output, TensorRefs inputs, BackwardFn backward);
+void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward);
 bool any_requires_grad(TensorRefs inputs);
 
 // The tape itself, for teaching and for tools: how many nodes it holds; clearing it drops every
@@ -94,5 +215,7 @@ std::string to_dot(const Tensor& root);
 
 // The buffer of a tensor's gradient, created zero-filled if absent (used by backward functions).
 float* grad_buffer(TensorImpl& t);
+// The same for a caller that writes every element: created uninitialised if absent (see GradTarget).
+GradTarget grad_target(TensorImpl& t);
 
 }  // namespace tg

@@ -43,8 +43,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 
   auto backward = [m, in, out](Node& n) {
     const float* dy = n.grad_out();
-    if (float* dx = n.grad_in(0)) gemm(false, false, m, in, out, dy, n.input(1).f32(), 1.0f, dx);
-    if (float* dw = n.grad_in(1)) gemm(true, false, out, in, m, dy, n.input(0).f32(), 1.0f, dw);
+    // beta 0 on a gradient's first write (no zero-fill), 1 to add to an earlier one (see GradTarget)
+    if (GradTarget dx = n.grad_in_all(0)) gemm(false, false, m, in, out, dy, n.input(1).f32(), dx.beta(), dx.data);
+    if (GradTarget dw = n.grad_in_all(1)) gemm(true, false, out, in, m, dy, n.input(0).f32(), dw.beta(), dw.data);
     if (n.inputs.size() < 3) return;
     if (float* db = n.grad_in(2))
       for (int64_t r = 0; r < m; ++r)

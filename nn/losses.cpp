@@ -111,10 +111,13 @@ Tensor bce(const Tensor& probs, const Tensor& targets, const BceOptions& options
   Tensor loss = reduce(losses, reduction, double(count));
   record("bce", loss, {probs, targets}, [w = std::move(w), reduction, count](Node& n) {
     const float *p = n.input(0).f32(), *y = n.input(1).f32();
-    float* dp = n.grad_in(0);
+    GradTarget dp = n.grad_in_all(0);
+    if (!dp) return;  // only the targets require grad: bce has no gradient for them (nor has PyTorch's)
     const std::vector<float> up = upstream(n, reduction, double(count), count);
     const float *g = up.data(), *wp = w.data();
-    detail::parallel_for(count, [=](int64_t i) { dp[i] += g[i] * (p[i] - y[i]) / std::max((1.0f - p[i]) * p[i], 1e-12f) * wp[i]; });
+    dp.write([&](auto store) {
+      detail::parallel_for(count, [&](int64_t i) { store(dp.data[i], g[i] * (p[i] - y[i]) / std::max((1.0f - p[i]) * p[i], 1e-12f) * wp[i]); });
+    });
   });
   return loss;
 }

@@ -80,11 +80,15 @@ Tensor pool_sum(const char* op, const Tensor& x, const Tensor& lengths_or_mask, 
   record(op, y, {x}, [s = std::move(s), scale = std::move(scale)](Node& n) {
     const int64_t B = s.B, T = s.T, D = s.D;
     const float* dy = n.grad_out();
-    float* dx = n.grad_in(0);
-    detail::parallel_for(B, B * T * D, [&](int64_t b) {
-      for (int64_t t = 0; t < T; ++t)
-        if (s.valid[size_t(b * T + t)])
-          for (int64_t d = 0; d < D; ++d) dx[(b * T + t) * D + d] += scale[size_t(b)] * dy[b * D + d];
+    // Every element of dx is written (0 at a masked step), so its first write needs no zero-fill.
+    GradTarget dx = n.grad_in_all(0);
+    dx.write([&](auto store) {
+      detail::parallel_for(B, B * T * D, [&](int64_t b) {
+        for (int64_t t = 0; t < T; ++t) {
+          const float step_scale = s.valid[size_t(b * T + t)] ? scale[size_t(b)] : 0.0f;
+          for (int64_t d = 0; d < D; ++d) store(dx.data[(b * T + t) * D + d], step_scale * dy[b * D + d]);
+        }
+      });
     });
   });
   return y;

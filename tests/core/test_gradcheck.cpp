@@ -123,7 +123,7 @@ TEST_CASE("gradcheck reports a wrong gradient") {
     record("wrong_square", y, {v[0]}, [](Node& n) {
       const float *x = n.input(0).f32(), *dy = n.grad_out();
       float* dx = n.grad_in(0);
-      for (int64_t i = 0; i < n.output->shape.numel(); ++i) dx[i] += dy[i] * x[i];
+      for (int64_t i = 0; i < n.output.numel(); ++i) dx[i] += dy[i] * x[i];
     });
     return y;
   };

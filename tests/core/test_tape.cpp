@@ -1,6 +1,9 @@
 // The tape: backward, accumulation, no-grad, detach, freed graphs, errors and the DOT picture.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <functional>
+
 #include "core/tapegrad.hpp"
 
 using namespace tg;
@@ -117,4 +120,51 @@ TEST_CASE("an op on tensors that need no grad records nothing") {
   Tensor c = a + b;
   CHECK_FALSE(c.requires_grad());
   CHECK(tape_size() == 0);
+}
+
+TEST_CASE("a backward that writes a gradient first stores it, later writers add (no zero-fill needed)") {
+  // Backward runs the last-recorded node first, so in f(w) + w.sum() below, f's backward is the first
+  // writer of w's gradient, which it gets uninitialised. 64 x 64 floats (16 KiB) come from the buffer
+  // cache: it is filled with garbage first, so that an element f's backward failed to write shows.
+  const Tensor x = full({64, 64}, 2.0);
+  const float t = std::tanh(0.5f);
+  struct Case {
+    std::string op;
+    std::function<Tensor(const Tensor&)> f;  // a [64, 64] -> [] function of w = 0.5 everywhere
+    float dfdw;                              // its derivative, the same for every element
+  };
+  const std::vector<Case> cases = {
+      {"mul", [&](const Tensor& w) { return (w * x).sum(); }, 2.0f},
+      {"tanh", [](const Tensor& w) { return tanh(w).sum(); }, 1.0f - t * t},
+      {"matmul", [&](const Tensor& w) { return matmul(w, x).sum(); }, 128.0f},
+      {"mean(dim)", [](const Tensor& w) { return w.mean(0).sum(); }, 1.0f / 64},
+      {"reshape", [](const Tensor& w) { return w.reshape({4096}) * 3.0; }, 3.0f},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.op);
+    {
+      std::vector<Tensor> garbage;
+      for (int i = 0; i < 16; ++i) garbage.push_back(full({64, 64}, 1e30));
+    }
+    Tensor w = full({64, 64}, 0.5).requires_grad_();
+    Tensor plus_sum = w.sum();  // recorded before f, so f's backward runs before it
+    Tensor y = c.f(w);
+    add(y.numel() == 1 ? y : y.sum(), plus_sum).backward();
+    for (float v : w.grad().to_vector()) REQUIRE(v == doctest::Approx(c.dfdw + 1.0f));
+    // A second backward adds to the leaf's existing gradient.
+    c.f(w).sum().backward();
+    for (float v : w.grad().to_vector()) REQUIRE(v == doctest::Approx(2 * c.dfdw + 1.0f));
+  }
+}
+
+TEST_CASE("an intermediate input stays alive through the tape when its handle is gone") {
+  // Every intermediate below is a temporary: only the nodes of the tape keep them for backward.
+  Tensor w = tensor({1, 2, 3}).requires_grad_();
+  Tensor loss = sigmoid(exp(w * 2.0) + 1.0).sum();
+  loss.backward();
+  std::vector<float> g = w.grad().to_vector();
+  for (int i = 0; i < 3; ++i) {
+    const double e = std::exp(2.0 * (i + 1)), s = 1 / (1 + std::exp(-(e + 1)));
+    CHECK(g[size_t(i)] == doctest::Approx(s * (1 - s) * e * 2));
+  }
 }
