@@ -224,12 +224,15 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv) {
   if (float* dc0 = n.grad_in(6))
     for (int64_t e = 0; e < B * H; ++e) dc0[e] += dc[e];
 
-  // Frozen weights (requires_grad false) have no gradient buffer: their sgemm is skipped.
-  if (float* dw_ih = n.grad_in(1)) gemm(true, false, G, I, S * B, dgates, sv.xs.f32(), 1.0f, dw_ih);
-  if (float* dw_hh = n.grad_in(2)) gemm(true, false, G, H, S * B, dgates, sv.h.f32(), 1.0f, dw_hh);
+  // Frozen weights (requires_grad false) have no gradient buffer: their sgemm is skipped. Each weight
+  // gradient is written whole: stored on its first write (sgemm beta 0), added after (GradTarget).
+  if (GradTarget dw_ih = n.grad_in_all(1)) gemm(true, false, G, I, S * B, dgates, sv.xs.f32(), dw_ih.beta(), dw_ih.data);
+  if (GradTarget dw_hh = n.grad_in_all(2)) gemm(true, false, G, H, S * B, dgates, sv.h.f32(), dw_hh.beta(), dw_hh.data);
   for (int bias : {3, 4})
-    if (float* db = n.grad_in(bias))
-      for (int64_t j = 0; j < G; ++j) db[j] += dbias[j];
+    if (GradTarget db = n.grad_in_all(bias))
+      db.write([&](auto store) {
+        for (int64_t j = 0; j < G; ++j) store(db.data[j], dbias[j]);
+      });
   if (float* dx = n.grad_in(0)) {
     Tensor dxs_buf = empty({S * B, I});
     float* dxs = dxs_buf.f32();
