@@ -76,7 +76,7 @@ bool any_requires_grad(TensorRefs inputs) {
 }
 
 template <typename Range>
-static void record_node(const char* op, Tensor& output, const Range& inputs, BackwardFn& backward) {
+static void record_node(const char* op, Tensor& output, const Range& inputs, std::function<void(Node&)>& backward) {
   if (!grad_mode) return;
   bool needed = false;
   for (const Tensor& t : inputs) needed = needed || (t.defined() && t.requires_grad());
@@ -92,10 +92,10 @@ static void record_node(const char* op, Tensor& output, const Range& inputs, Bac
   n.backward = std::move(backward);
 }
 
-void record(const char* op, Tensor& output, TensorRefs inputs, BackwardFn backward) {
+void record(const char* op, Tensor& output, TensorRefs inputs, std::function<void(Node&)> backward) {
   record_node(op, output, inputs, backward);
 }
-void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward) {
+void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs, std::function<void(Node&)> backward) {
   record_node(op, output, inputs, backward);
 }
 

@@ -12,13 +12,8 @@
 // instead: the first writer then stores rather than adds, and the gradient is never zero-filled
 // (GradTarget below).
 #include <array>
-#include <concepts>
-#include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <new>
-#include <type_traits>
-#include <utility>
 #include <initializer_list>
 #include <iosfwd>
 #include <string>
@@ -95,82 +90,11 @@ struct GradTarget {
   }
 };
 
-struct Node;
-
-// A node's backward function: any callable taking Node&, moved in. It is std::function with more room:
-// std::function keeps captures of up to 16 bytes inside itself and puts larger ones on the heap, and
-// most ops capture more (linear: three sizes, 24 bytes), which cost a malloc and a free per op. This
-// keeps up to kInline bytes inside; a larger closure (one holding a std::vector is fine, 24 bytes)
-// still goes to the heap.
-class BackwardFn {
- public:
-  static constexpr size_t kInline = 64;
-
-  BackwardFn() = default;
-  template <typename F>
-    requires(!std::same_as<std::remove_cvref_t<F>, BackwardFn> && std::invocable<std::remove_cvref_t<F>&, Node&>)
-  BackwardFn(F&& f) {  // NOLINT: implicit, so that record(..., [](Node& n) { ... }) reads naturally
-    using Fn = std::remove_cvref_t<F>;
-    if constexpr (sizeof(Fn) <= kInline && alignof(Fn) <= alignof(std::max_align_t) &&
-                  std::is_nothrow_move_constructible_v<Fn>) {
-      new (storage_) Fn(std::forward<F>(f));
-      ops_ = &kInlineOps<Fn>;
-    } else {
-      *reinterpret_cast<Fn**>(storage_) = new Fn(std::forward<F>(f));
-      ops_ = &kHeapOps<Fn>;
-    }
-  }
-  BackwardFn(BackwardFn&& other) noexcept : ops_(std::exchange(other.ops_, nullptr)) {
-    if (ops_) ops_->move(other.storage_, storage_);
-  }
-  BackwardFn& operator=(BackwardFn&& other) noexcept {
-    if (this != &other) {
-      reset();
-      ops_ = std::exchange(other.ops_, nullptr);
-      if (ops_) ops_->move(other.storage_, storage_);
-    }
-    return *this;
-  }
-  ~BackwardFn() { reset(); }
-
-  void operator()(Node& n) { ops_->call(storage_, n); }
-  explicit operator bool() const { return ops_ != nullptr; }
-
- private:
-  // What to do with the stored callable, one table per callable type (a hand-written vtable).
-  struct Ops {
-    void (*call)(void* storage, Node& n);
-    void (*move)(void* from, void* to);  // move-constructs into `to`, destroys the one in `from`
-    void (*destroy)(void* storage);
-  };
-  template <typename Fn>
-  static constexpr Ops kInlineOps = {
-      [](void* s, Node& n) { (*static_cast<Fn*>(s))(n); },
-      [](void* from, void* to) {
-        new (to) Fn(std::move(*static_cast<Fn*>(from)));
-        static_cast<Fn*>(from)->~Fn();
-      },
-      [](void* s) { static_cast<Fn*>(s)->~Fn(); }};
-  template <typename Fn>
-  static constexpr Ops kHeapOps = {
-      [](void* s, Node& n) { (**static_cast<Fn**>(s))(n); },
-      [](void* from, void* to) { *static_cast<Fn**>(to) = *static_cast<Fn**>(from); },
-      [](void* s) { delete *static_cast<Fn**>(s); }};
-
-  void reset() {
-    if (ops_) ops_->destroy(storage_);
-    ops_ = nullptr;
-  }
-
-  alignas(std::max_align_t) std::byte storage_[kInline];
-  const Ops* ops_ = nullptr;
-};
-
 struct Node {
   const char* op;
   InputList inputs;  // may include tensors that need no grad (indices)
   Tensor output;     // held here, which keeps every node input made by this node alive (InputList)
-  BackwardFn backward;
+  std::function<void(Node&)> backward;
 
   const Tensor& input(int i) const { return inputs[size_t(i)]; }
   const Tensor& out() const { return output; }
@@ -200,8 +124,9 @@ class NoGradGuard {
 // requires grad (then output.requires_grad() becomes true); otherwise does nothing.
 // (The list holds references: `{a, b}` copies no tensor handle, whose reference counts are atomic.)
 using TensorRefs = std::initializer_list<std::reference_wrapper<const Tensor>>;
-void record(const char* op, Tensor& output, TensorRefs inputs, BackwardFn backward);
-void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward);
+void record(const char* op, Tensor& output, TensorRefs inputs, std::function<void(Node&)> backward);
+void record(const char* op, Tensor& output, const std::vector<Tensor>& inputs,
+            std::function<void(Node&)> backward);
 bool any_requires_grad(TensorRefs inputs);
 
 // The tape itself, for teaching and for tools: how many nodes it holds; clearing it drops every
