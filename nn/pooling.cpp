@@ -80,13 +80,17 @@ Tensor pool_sum(const char* op, const Tensor& x, const Tensor& lengths_or_mask, 
   record(op, y, {x}, [s = std::move(s), scale = std::move(scale)](Node& n) {
     const int64_t B = s.B, T = s.T, D = s.D;
     const float* dy = n.grad_out();
-    // Every element of dx is written (0 at a masked step), so its first write needs no zero-fill.
+    // A masked step's gradient is exactly 0 (not 0 * dy, which is NaN for an infinite dy): on the
+    // gradient's first write it is stored as 0, so no zero-fill is needed; later writes leave it.
     GradTarget dx = n.grad_in_all(0);
     dx.write([&](auto store) {
       detail::parallel_for(B, B * T * D, [&](int64_t b) {
         for (int64_t t = 0; t < T; ++t) {
-          const float step_scale = s.valid[size_t(b * T + t)] ? scale[size_t(b)] : 0.0f;
-          for (int64_t d = 0; d < D; ++d) store(dx.data[(b * T + t) * D + d], step_scale * dy[b * D + d]);
+          float* dx_step = dx.data + (b * T + t) * D;
+          if (s.valid[size_t(b * T + t)])
+            for (int64_t d = 0; d < D; ++d) store(dx_step[d], scale[size_t(b)] * dy[b * D + d]);
+          else if (dx.first)
+            std::fill_n(dx_step, D, 0.0f);
         }
       });
     });

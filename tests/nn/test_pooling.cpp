@@ -161,6 +161,17 @@ TEST_CASE("a row without valid steps gives 0 and no gradient in every pooling op
   }
 }
 
+TEST_CASE("a padded step's gradient is exactly 0 in every pooling op, even for an infinite upstream gradient") {
+  for (const auto& pool : kPools) {
+    CAPTURE(std::string(pool.name));
+    Tensor x = leaf(tensor({1, 2, 3, 4, 5, 6}, {1, 3, 2}));
+    Tensor y = pool.fn(x, indices({2}));  // step 2 is padding
+    y.backward(tensor({INFINITY, -INFINITY}, {1, 2}));
+    CHECK(x.grad().at({0, 2, 0}) == 0.0);
+    CHECK(x.grad().at({0, 2, 1}) == 0.0);
+  }
+}
+
 TEST_CASE("masked_max sends the gradient to the first maximum and propagates NaN like torch.max") {
   Tensor x = leaf(tensor({2, 1, 2, 3, 0, std::nanf("")}, {1, 3, 2}));
   Tensor y = masked_max(x, indices({3}));
