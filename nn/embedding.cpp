@@ -93,10 +93,11 @@ static std::vector<float> inverse_frequency(const int64_t* idx, int64_t n) {
 
 namespace embedding_rows {
 
-// Threads split the D axis into column blocks (multiples of 16 floats, one cache line), so every
-// element is summed by one thread in the order of j: deterministic, no atomics.
-void scatter_add_rows(float* dtable, const float* values, const int64_t* idx, const int64_t* value_of, int64_t n,
-                      int64_t dim, int64_t padding_idx, const float* scale) {
+// dtable[idx[j], :] += scale[j] * values[value_of[j], :] (see add_to_table_grad). Threads split the D
+// axis into column blocks (multiples of 16 floats, one cache line), so every element is summed by one
+// thread in the order of j: deterministic, no atomics.
+static void scatter_add_rows(float* dtable, const float* values, const int64_t* idx, const int64_t* value_of,
+                             int64_t n, int64_t dim, int64_t padding_idx, const float* scale) {
   if (dim == 0) return;
   const int64_t threads = detail::worth_threads(n * dim) ? num_threads() : 1;
   const int64_t block = std::min(dim, ((dim + threads - 1) / threads + 15) / 16 * 16);
@@ -116,29 +117,36 @@ void scatter_add_rows(float* dtable, const float* values, const int64_t* idx, co
   for (int64_t b = 0; b < blocks; ++b) add_column_block(b);
 }
 
-}  // namespace embedding_rows
+TableGradRoute table_grad_route(const Tensor& weight, bool sparse, int64_t positions) {
+  const bool leaf = weight.is_leaf();
+  return {.sparse = sparse && leaf, .by_rows = !sparse && leaf && positions < weight.size(0)};
+}
 
-// The same gradient as (rows, values): the rows of the non-padding positions and their (scaled) dy
-// rows go to accumulate_rows, which sums repeated rows in position order, into `into`: the table's
-// row-sparse gradient, or the rows of its dense one (TensorImpl::grad_rows). Memory: [n, D], not [V, D].
-static void accumulate_rows_of(std::shared_ptr<RowSparseGrad>& into, const Shape& table_shape, const float* dy,
-                               const int64_t* idx, int64_t n, int64_t dim, int64_t padding_idx, const float* scale) {
-  if (!scale) {  // nothing to scale: hand over idx and dy as they are, padding left out there
-    accumulate_rows(into, table_shape, idx, n, dy, padding_idx);
-    return;
-  }
+void add_to_table_grad(Node& node, TableGradRoute route, const int64_t* idx, const int64_t* value_of, int64_t n,
+                       const float* values, int64_t padding_idx, const float* scale) {
+  TensorImpl& table = *node.inputs[0].impl();
+  const int64_t dim = table.shape[1];
+  if (!route.sparse && !(route.by_rows && !table.grad))
+    return scatter_add_rows(node.grad_in(0), values, idx, value_of, n, dim, padding_idx, scale);
+  // As (rows, values) to accumulate_rows, which sums repeated rows in position order, into the row-sparse
+  // gradient or the rows of the dense one (TensorImpl::grad_rows). Memory: [n, D], not [V, D].
+  std::shared_ptr<RowSparseGrad>& into = route.sparse ? table.sparse_grad : table.grad_rows;
+  if (!scale) return accumulate_rows(into, table.shape, idx, n, values, value_of, padding_idx);
   std::vector<int64_t> rows;
   rows.reserve(size_t(n));
-  std::vector<float> values(size_t(n * dim));  // scale_grad_by_freq: each position's dy times its scale
+  std::vector<float> scaled(size_t(n * dim));  // scale_grad_by_freq: each position's row times its scale
   for (int64_t j = 0; j < n; ++j) {
     if (idx[j] == padding_idx) continue;
     const float s = scale[j];
-    float* dst = values.data() + int64_t(rows.size()) * dim;
-    for (int64_t e = 0; e < dim; ++e) dst[e] = s * dy[j * dim + e];
+    const float* src = values + (value_of ? value_of[j] : j) * dim;
+    float* dst = scaled.data() + int64_t(rows.size()) * dim;
+    for (int64_t e = 0; e < dim; ++e) dst[e] = s * src[e];
     rows.push_back(idx[j]);
   }
-  accumulate_rows(into, table_shape, rows.data(), int64_t(rows.size()), values.data());
+  accumulate_rows(into, table.shape, rows.data(), int64_t(rows.size()), scaled.data());
 }
+
+}  // namespace embedding_rows
 
 // y[j, :] = weight[idx[j], :]                        weight: [V, D]  idx: i64 [*]  y: [*, D]
 // dweight[idx[j], :] += dy[j, :] / count(idx[j])     for j with idx[j] != padding_idx;
@@ -174,26 +182,15 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
   }
 
   const int64_t padding_idx = checked.padding_idx.value_or(-1);
-  // A leaf table's gradient goes to its rows: the row-sparse gradient (sparse), or the rows of the
-  // dense one when the batch has fewer positions than the table has rows and no dense [V, D] gradient
-  // exists yet, so that none is zero-filled and scattered into (Adam then reads only these rows;
-  // grad() writes them out when asked). Otherwise (a computed table, a batch that covers it, or a dense
-  // gradient already there, perhaps one set by set_grad and shared) it is added to directly.
-  const bool leaf = weight.is_leaf();
-  const bool sparse = checked.sparse && leaf;
-  const bool dense_by_rows = !checked.sparse && leaf && n < num_embeddings;
+  const embedding_rows::TableGradRoute route = embedding_rows::table_grad_route(weight, checked.sparse, n);
   const bool by_freq = checked.scale_grad_by_freq;
-  record("embedding", y, {weight, idx}, [dim, padding_idx, sparse, dense_by_rows, by_freq](Node& node) {
-    TensorImpl& table = *node.inputs[0].impl();
-    if (!table.requires_grad) return;
+  record("embedding", y, {weight, idx}, [padding_idx, route, by_freq](Node& node) {
+    if (!node.inputs[0].impl()->requires_grad) return;
     const Tensor& idx = node.input(1);
     const int64_t n = idx.numel();
     const std::vector<float> scale = by_freq ? inverse_frequency(idx.i64(), n) : std::vector<float>();
-    const float* s = by_freq ? scale.data() : nullptr;
-    if (sparse) accumulate_rows_of(table.sparse_grad, table.shape, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
-    else if (dense_by_rows && !table.grad)
-      accumulate_rows_of(table.grad_rows, table.shape, node.grad_out(), idx.i64(), n, dim, padding_idx, s);
-    else embedding_rows::scatter_add_rows(node.grad_in(0), node.grad_out(), idx.i64(), nullptr, n, dim, padding_idx, s);
+    embedding_rows::add_to_table_grad(node, route, idx.i64(), nullptr, n, node.grad_out(), padding_idx,
+                                      by_freq ? scale.data() : nullptr);
   });
   return y;
 }

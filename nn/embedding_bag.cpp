@@ -83,26 +83,6 @@ void add_row(float* __restrict out, const float* __restrict row, int64_t D) {
   for (int64_t d = 0; d < D; ++d) out[d] += row[d];
 }
 
-// Where the table's gradient rows go: its row-sparse gradient (sparse), the rows of its dense gradient
-// (a leaf without a dense [V, D] gradient yet, the batch smaller than the table: nothing [V, D] is
-// zero-filled), or the dense gradient itself. The same three ways as nn::embedding.
-struct GradTarget {
-  bool sparse = false, dense_by_rows = false;
-};
-
-// dweight[idx[j], :] += values[value_of[j], :] for every j with idx[j] != padding_idx, summed in the
-// order of j (accumulate_rows and scatter_add_rows both do): the bits of nn::embedding's backward fed
-// the same rows.
-void add_to_table_grad(Node& node, GradTarget target, const int64_t* idx, const int64_t* value_of, int64_t n,
-                       const float* values, int64_t padding_idx) {
-  TensorImpl& table = *node.inputs[0].impl();
-  const int64_t D = table.shape[1];
-  if (target.sparse) accumulate_rows(table.sparse_grad, table.shape, idx, n, values, value_of, padding_idx);
-  else if (target.dense_by_rows && !table.grad)
-    accumulate_rows(table.grad_rows, table.shape, idx, n, values, value_of, padding_idx);
-  else embedding_rows::scatter_add_rows(node.grad_in(0), values, idx, value_of, n, D, padding_idx, nullptr);
-}
-
 // starts: [B + 1]  idx: [N]  weight: [V, D]  ->  y: [B, D]
 //
 // sum/mean:  y[b] = scale_b * sum of weight[idx[j]] over j in bag b, idx[j] != padding_idx, j ascending
@@ -149,8 +129,7 @@ Tensor bag_op(const Tensor& input, const Tensor& weight, std::vector<int64_t> st
     }
   });
 
-  const bool leaf = weight.is_leaf();
-  const GradTarget target{.sparse = options.sparse && leaf, .dense_by_rows = !options.sparse && leaf && N < V};
+  const embedding_rows::TableGradRoute route = embedding_rows::table_grad_route(weight, options.sparse, N);
   record("embedding_bag", y, {weight, input},
          [=, starts = std::move(starts), scale = std::move(scale), winner = std::move(winner)](Node& node) {
            if (!node.inputs[0].impl()->requires_grad) return;
@@ -167,8 +146,8 @@ Tensor bag_op(const Tensor& input, const Tensor& weight, std::vector<int64_t> st
              for (int64_t b = 0; b < B; ++b)
                std::fill(bag_of.begin() + starts[size_t(b)], bag_of.begin() + starts[size_t(b) + 1], b);
              const int64_t used = starts[size_t(B)];  // entries in some bag
-             add_to_table_grad(node, target, idx, bag_of.data(), used, mode == Mode::mean ? scaled.data() : dy,
-                               padding_idx);
+             embedding_rows::add_to_table_grad(node, route, idx, bag_of.data(), used,
+                                               mode == Mode::mean ? scaled.data() : dy, padding_idx, nullptr);
              return;
            }
            // max: one gradient row per entry that won some column, holding dy there and 0 elsewhere, in
@@ -186,7 +165,8 @@ Tensor bag_op(const Tensor& input, const Tensor& weight, std::vector<int64_t> st
                  if (best[d] == j) value[d] = dy[b * D + d];
              }
            }
-           add_to_table_grad(node, target, rows.data(), nullptr, int64_t(rows.size()), values.data(), -1);
+           embedding_rows::add_to_table_grad(node, route, rows.data(), nullptr, int64_t(rows.size()), values.data(), -1,
+                                             nullptr);
          });
   return y;
 }
