@@ -69,15 +69,6 @@ const float* table_row(const Tensor& weight, int64_t r, float* scratch) {
   return scratch;
 }
 
-// Asks the cache for a float32 table's row r ahead of its use: the rows of a bag are scattered over the
-// table, so the hardware prefetcher cannot guess them.
-void prefetch_row(const Tensor& weight, int64_t r) {
-  if (weight.dtype() != DType::f32) return;
-  const int64_t D = weight.size(1);
-  const char* row = reinterpret_cast<const char*>(weight.f32() + r * D);
-  for (int64_t byte = 0; byte < D * int64_t(sizeof(float)); byte += 64) __builtin_prefetch(row + byte);
-}
-
 // out[d] += row[d]; the two never overlap (restrict lets the loop vectorize without a check).
 void add_row(float* __restrict out, const float* __restrict row, int64_t D) {
   for (int64_t d = 0; d < D; ++d) out[d] += row[d];
@@ -108,7 +99,8 @@ Tensor bag_op(const Tensor& input, const Tensor& weight, std::vector<int64_t> st
     float* out = py + b * D;
     int64_t count = 0;
     for (int64_t j = starts[size_t(b)]; j < starts[size_t(b) + 1]; ++j) {
-      if (j + kPrefetchAhead < N) prefetch_row(weight, idx[j + kPrefetchAhead]);
+      if (j + kPrefetchAhead < N && weight.dtype() == DType::f32)
+        embedding_rows::prefetch_row(weight.f32(), idx[j + kPrefetchAhead], D);
       if (idx[j] == padding_idx) continue;
       const float* row = table_row(weight, idx[j], scratch.data());
       if (mode != Mode::max) {
