@@ -9,6 +9,7 @@
 # medians), the PyTorch / tapegrad ratio of every round and the median of those ratios, and the floors
 # tg-bench measured. Both sides use the same OpenBLAS kernels (OPENBLAS_CORETYPE, SkylakeX when unset:
 # see the README's note on OpenBLAS) and the same thread count (OPENBLAS_NUM_THREADS too).
+# With THREADS 1 both sides run on the same CPU (tools/bench/pinned.sh says why).
 # Needs Debian's python3-torch; TG_BENCH overrides the tg-bench path (default build/tools/bench/tg-bench).
 set -eu
 if [ $# -lt 2 ]; then
@@ -18,6 +19,7 @@ fi
 threads=$1 rounds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/pinned.sh"
 bench=${TG_BENCH:-$here/../../build/tools/bench/tg-bench}
 [ -x "$bench" ] || { echo "error: $bench not found: build first (ninja -C build)" >&2; exit 1; }
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
@@ -30,8 +32,8 @@ while [ "$round" -le "$rounds" ]; do
   torch="/usr/bin/python3 $here/workloads_torch.py $threads --json $*"
   if [ $((round % 2)) -eq 1 ]; then first=$tg second=$torch; else first=$torch second=$tg; fi
   echo "round $round of $rounds: $(echo "$first" | cut -d' ' -f1 | xargs basename) first" >&2
-  $first | sed "s/^{/{\"round\": $round, /" >>"$out/results.jsonl"
-  $second | sed "s/^{/{\"round\": $round, /" >>"$out/results.jsonl"
+  pinned "$threads" $first | sed "s/^{/{\"round\": $round, /" >>"$out/results.jsonl"
+  pinned "$threads" $second | sed "s/^{/{\"round\": $round, /" >>"$out/results.jsonl"
   round=$((round + 1))
 done
 /usr/bin/python3 - "$out/results.jsonl" "$threads" <<'PY'

@@ -9,10 +9,12 @@
 # charlm: tg-charlm train vs. tools/bench/charlm_torch.py on tiny-shakespeare (emb 64, hidden 256, seq 64,
 #         batch 32, 1500 steps, Adam 2e-3, clip 5), 1 thread: wall time and held-out loss.
 # Needs Debian's fasttext and python3-torch. Both sides use the same OpenBLAS kernels (OPENBLAS_CORETYPE,
-# SkylakeX when unset) and OpenBLAS thread count.
+# SkylakeX when unset) and OpenBLAS thread count; 1-thread runs of both sides run on the same CPU
+# (tools/bench/pinned.sh says why).
 set -eu
 what=${1:-all}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/pinned.sh"
 root=$here/../..
 data=${2:-$root/../shared/data}
 build=${TG_BUILD:-$root/build}
@@ -36,14 +38,15 @@ sst2() {
   for threads in 1 2; do
     export OPENBLAS_NUM_THREADS=$threads
     start=$(now)
-    fasttext supervised -input "$work/train.ft" -output "$work/ft" -dim 100 -epoch 5 -thread "$threads" \
-      >"$work/ft.log" 2>&1
+    pinned "$threads" fasttext supervised -input "$work/train.ft" -output "$work/ft" -dim 100 -epoch 5 \
+      -thread "$threads" >"$work/ft.log" 2>&1
     end=$(now)
     ft_wall=$(elapsed "$start" "$end")
     ft_acc=$(fasttext test "$work/ft.bin" "$work/dev.ft" | awk '/^P@1/ { print $2 }')
     start=$(now)
-    "$build/tools/classify/tg-classify" train --train "$data/sst2/train.tsv" --valid "$data/sst2/dev.tsv" \
-      --out "$work/tg.safetensors" --dim 100 --epochs 5 --threads "$threads" >"$work/tg.log" 2>&1
+    pinned "$threads" "$build/tools/classify/tg-classify" train --train "$data/sst2/train.tsv" \
+      --valid "$data/sst2/dev.tsv" --out "$work/tg.safetensors" --dim 100 --epochs 5 --threads "$threads" \
+      >"$work/tg.log" 2>&1
     end=$(now)
     tg_wall=$(elapsed "$start" "$end")
     tg_acc=$("$build/tools/classify/tg-classify" test --model "$work/tg.safetensors" --data "$data/sst2/dev.tsv" |
@@ -62,12 +65,12 @@ charlm() {
   export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
   echo "tiny-shakespeare char LM: emb 64, hidden 256, seq 64, batch 32, 1500 steps, Adam 2e-3, clip 5; 1 thread"
   start=$(now)
-  "$build/tools/charlm/tg-charlm" train --text "$text" --out "$work/lm.safetensors" --threads 1 >"$work/lm.log" 2>&1
+  pinned 1 "$build/tools/charlm/tg-charlm" train --text "$text" --out "$work/lm.safetensors" --threads 1 >"$work/lm.log" 2>&1
   end=$(now)
   tg_wall=$(elapsed "$start" "$end")
   tg_loss=$(grep -o 'held-out loss [0-9.]*' "$work/lm.log" | tail -1 | awk '{ print $3 }')
   start=$(now)
-  /usr/bin/python3 "$here/charlm_torch.py" "$text" --threads 1 >"$work/torch.log" 2>&1
+  pinned 1 /usr/bin/python3 "$here/charlm_torch.py" "$text" --threads 1 >"$work/torch.log" 2>&1
   end=$(now)
   pt_wall=$(elapsed "$start" "$end")
   pt_loss=$(grep -o 'held-out loss [0-9.]*' "$work/torch.log" | tail -1 | awk '{ print $3 }')
