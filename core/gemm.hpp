@@ -3,15 +3,19 @@
 // B is [k, n] (or [n, k] when trans_b). A thin wrapper so call sites read like the math. Empty products
 // are handled here because BLAS rejects zero leading dimensions. (Internal: not an installed header.)
 //
-// Small products run on one thread whatever tg::set_num_threads says: OpenBLAS threads every sgemm
-// above m n k = 2^18, and on this 2-core machine a [32, 128] x [128, 512] recurrence step took longer
-// on two threads than on one (the hand-off costs more than the work, and far more when the other
-// core is busy). Products of at least kGemmThreadMin multiply-adds keep every thread.
+// Threads: OpenBLAS always runs on one thread, and a product of at least kGemmThreadMin multiply-adds
+// is split here between the OpenMP threads, each computing a band of C's rows (or columns) with its own
+// one-thread call. Smaller products run on the calling thread: on this 2-core machine a [32, 128] x
+// [128, 512] recurrence step took longer on two threads than on one (the hand-off costs more than the
+// work). Why not OpenBLAS's own threads: they are a second pool beside OpenMP's, and each spins in
+// sched_yield after every call it shares, so two cores ran three busy threads; W3's step on 2 threads
+// then took 32.0 ms (eight 4 ms scheduler ticks) in half the runs, against 27-29 ms on 1 thread.
 //
 // Few rows times a B that stays in cache (an LSTM's per-step h W_hh^T and dgates W_hh) go to
 // small_gemm_nn below instead: OpenBLAS copies ("packs") all of B into its own layout on every call,
 // and with 32 rows of A that copy is a large part of the call. See small_gemm_fits for where it wins.
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -100,15 +104,26 @@ inline void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, co
 #if defined(__AVX512F__)
   if (small_gemm_fits(trans_a, trans_b, m, n, k, beta)) return small_gemm_nn(m, n, k, a, b, beta != 0.0f, c);
 #endif
-  auto call = [&] {
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
-                int(n), int(k), 1.0f, a, int(trans_a ? m : k), b, int(trans_b ? k : n), beta, c, int(n));
+  // Once per process: OpenBLAS's own threads are never used (see the top of this file).
+  static const bool blas_on_one_thread = (openblas_set_num_threads(1), true);
+  (void)blas_on_one_thread;
+  const int lda = int(trans_a ? m : k), ldb = int(trans_b ? k : n);
+  // C's rows [r0, r1) and columns [c0, c1): op(A)'s rows r0.. start at a + r0 (trans_a: they are A's
+  // columns) or a + r0 lda; op(B)'s columns c0.. at b + c0 ldb (trans_b: B's rows) or b + c0.
+  auto band = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+    if (r1 <= r0 || c1 <= c0) return;
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                int(r1 - r0), int(c1 - c0), int(k), 1.0f, a + (trans_a ? r0 : r0 * lda), lda,
+                b + (trans_b ? c0 * ldb : c0), ldb, beta, c + r0 * n + c0, int(n));
   };
-  const int threads = openblas_get_num_threads();
-  if (threads == 1 || double(m) * double(n) * double(k) >= kGemmThreadMin) return call();
-  openblas_set_num_threads(1);  // about 4 ns each way
-  call();
-  openblas_set_num_threads(threads);
+  if (double(m) * double(n) * double(k) < kGemmThreadMin || omp_get_max_threads() == 1 || omp_in_parallel())
+    return band(0, m, 0, n);
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
+    if (m >= n) band(m * t / threads, m * (t + 1) / threads, 0, n);  // bands of rows
+    else band(0, m, n * t / threads, n * (t + 1) / threads);          // bands of columns
+  }
 }
 
 // y = x^T: x [rows, cols] -> y [cols, rows], both row-major, through OpenBLAS's somatcopy. The one

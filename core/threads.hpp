@@ -1,8 +1,8 @@
 #pragma once
 // The CPU settings of the compute threads.
 //
-// set_num_threads: one knob for parallelism, OpenMP's and OpenBLAS's thread counts together.
-// Kernels never call a threaded BLAS from inside an OpenMP parallel region.
+// set_num_threads: one knob for parallelism, OpenMP's thread count. OpenBLAS stays on one thread: large
+// products are split between the OpenMP threads by core/gemm.hpp, which says why.
 //
 // set_flush_denormal: as torch.set_flush_denormal. Floats below 1.2e-38 ("denormals") cost about 100
 // times a normal multiply on x86, and Adam's moments of rarely updated embedding rows decay into them

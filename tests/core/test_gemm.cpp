@@ -1,6 +1,7 @@
 // core/gemm.hpp: the one product wrapper against a plain triple loop, on the shapes that go to its own
 // kernel for few rows (every row-block and column-block remainder, beta 0 and 1) and on those that go
-// to OpenBLAS (transposes, k < 128, n not a multiple of 16); and its transposed copy.
+// to OpenBLAS (transposes, k < 128, n not a multiple of 16), split between threads or not; and its
+// transposed copy.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -77,4 +78,21 @@ TEST_CASE("gemm: transpose_into is tg::transpose") {
   Tensor y = empty({20, 37});
   detail::transpose_into(37, 20, x.f32(), y.f32());
   CHECK(y.to_vector() == transpose(x).to_vector());
+}
+
+// Products of at least kGemmThreadMin multiply-adds are split into bands of C's rows (m >= n) or columns
+// (m < n), one per thread: every transpose, odd sizes so that the bands differ in size, 2 and 3 threads.
+TEST_CASE("gemm: products split between threads agree with the plain loop") {
+  manual_seed(8);
+  const int threads_before = num_threads();
+  for (int threads : {2, 3}) {
+    set_num_threads(threads);
+    for (bool trans_a : {false, true})
+      for (bool trans_b : {false, true}) {
+        REQUIRE(301.0 * 257.0 * 263.0 >= detail::kGemmThreadMin);
+        check_gemm(trans_a, trans_b, 301, 257, 263, 1.0f);  // bands of rows
+        check_gemm(trans_a, trans_b, 257, 301, 263, 0.0f);  // bands of columns
+      }
+  }
+  set_num_threads(threads_before);
 }
