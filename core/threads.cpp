@@ -1,6 +1,5 @@
 #include "core/threads.hpp"
 
-#include <cblas.h>
 #include <omp.h>
 
 #if defined(__SSE__)
