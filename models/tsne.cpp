@@ -77,9 +77,12 @@ TSNEResult tsne(const Tensor& data, const TSNEOptions& options) {
   if (n < 2) fail("t-SNE: expected at least 2 points, found {}", n);
   if (no_dims < 1) fail("t-SNE: n_components must be at least 1, found {}", no_dims);
   if (!(options.perplexity > 0)) fail("t-SNE: perplexity must be positive, found {}", options.perplexity);
+  if (options.learning_rate && !(*options.learning_rate > 0))
+    fail("t-SNE: learning_rate must be positive, found {}", *options.learning_rate);
 
   TSNEResult result;
   result.perplexity = options.perplexity;
+  result.learning_rate = options.learning_rate.value_or(std::max(double(n) / options.early_exaggeration / 4, 50.0));
   if (double(n - 1) < 3 * options.perplexity) {
     result.perplexity = double(n - 1) / 3;
     result.note = fmt::format("perplexity {:g} needs at least {:g} points; {} points: lowered to {:.3g}",
@@ -142,7 +145,7 @@ TSNEResult tsne(const Tensor& data, const TSNEOptions& options) {
     for (int64_t e = 0; e < n * no_dims; ++e) {
       bool same = (grad[e] > 0) == (update[e] > 0);
       gains[e] = std::max(same ? gains[e] * 0.8 : gains[e] + 0.2, 0.01);
-      update[e] = momentum * update[e] - options.learning_rate * gains[e] * grad[e];
+      update[e] = momentum * update[e] - result.learning_rate * gains[e] * grad[e];
       y[e] += update[e];
     }
     for (int64_t k = 0; k < no_dims; ++k) {  // keep the picture centred

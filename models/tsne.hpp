@@ -6,13 +6,15 @@
 //   2. for each point, a binary search for the Gaussian's precision that gives the wanted perplexity
 //      (the effective number of neighbours), then P symmetrised: p_ij = (p_j|i + p_i|j) / 2N;
 //   3. gradient descent on KL(P || Q), Q a Student-t in the output: P exaggerated 12x for the first
-//      250 iterations, momentum 0.5 then 0.8, per-coordinate gains, learning rate 200, the start
-//      drawn from N(0, 1e-4^2) with the given seed.
+//      250 iterations, momentum 0.5 then 0.8, per-coordinate gains, the start drawn from N(0, 1e-4^2)
+//      with the given seed; the learning rate is scikit-learn's 'auto', max(N / (4 * exaggeration), 50):
+//      the reference's fixed 200 (scikit-learn's old default) scatters small sets.
 // Perplexity 30 needs N - 1 >= 3 * 30 points; with fewer (the tour embeds 5 words, where scikit-learn
 // refuses) it is lowered to (N - 1) / 3 and TSNEResult::note says so.
 //
 //   tg::models::TSNEResult t = tg::models::tsne(table, {.seed = 0});   // table [N, D] -> t.embedding [N, 2]
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/tensor.hpp"
@@ -29,7 +31,10 @@ struct TSNEOptions {
   TSNEMetric metric = TSNEMetric::euclidean;
   uint64_t seed = 0;
   int64_t max_iter = 1000;
-  double learning_rate = 200;
+  // Empty: scikit-learn's 'auto' (its default since 1.2), max(N / early_exaggeration / 4, 50). The old
+  // fixed 200 scattered small sets: with 30 points in two far-apart clusters, a quarter of the seeds left a
+  // point inside the other cluster (lr 50: none of 40).
+  std::optional<double> learning_rate{};
   double early_exaggeration = 12;
   int64_t exaggeration_iters = 250;  // also when the momentum switches from 0.5 to 0.8
   double initial_momentum = 0.5;
@@ -40,6 +45,7 @@ struct TSNEOptions {
 struct TSNEResult {
   Tensor embedding;      // [N, n_components], centred
   double perplexity;     // the one used
+  double learning_rate;  // the one used
   std::string note{};      // why the perplexity was lowered, or empty
   double kl_divergence;  // KL(P || Q) at the end
 };

@@ -137,8 +137,8 @@ int run_plot(const PlotCommand& o) {
     style = {.title = fmt::format("t-SNE of {} words from {}", n, source_name(o.input)),
              .x_label = fmt::format("t-SNE 1 ({} distance, perplexity {:.3g}, seed {})", o.metric, t.perplexity, o.seed),
              .y_label = "t-SNE 2"};
-    fmt::print("t-SNE: perplexity {:.3g}, {} distance, seed {}: KL divergence {:.4f}\n", t.perplexity, o.metric,
-               o.seed, t.kl_divergence);
+    fmt::print("t-SNE: perplexity {:.3g}, {} distance, learning rate {:g}, seed {}: KL divergence {:.4f}\n",
+               t.perplexity, o.metric, t.learning_rate, o.seed, t.kl_divergence);
   }
   models::draw_scatter(models::points_of(xy), labels, style).save(o.out);
   fmt::print("wrote {}: {} labelled words\n", o.out, n);
