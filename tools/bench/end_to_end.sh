@@ -49,7 +49,8 @@ sst2() {
       >"$work/tg.log" 2>&1
     end=$(now)
     tg_wall=$(elapsed "$start" "$end")
-    tg_acc=$("$build/tools/classify/tg-classify" test --model "$work/tg.safetensors" --data "$data/sst2/dev.tsv" |
+    tg_acc=$("$build/tools/classify/tg-classify" test --model "$work/tg.safetensors" --data "$data/sst2/dev.tsv" \
+      2>>"$work/tg.log" |
       awk -F '\t' '$1 == "accuracy" { print $2 }')
     for side in fasttext tapegrad; do
       if [ $side = fasttext ]; then wall=$ft_wall acc=$ft_acc; else wall=$tg_wall acc=$tg_acc; fi
