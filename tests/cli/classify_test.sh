@@ -41,8 +41,10 @@ grep -q "$WORK" "$WORK/curve.svg" && fail "train: curve.svg's title is a path, n
 [ "$(sed -n 2p "$WORK/train.err")" == "$VALID: fastText (__label__<label> text), 12 examples, 2 labels" ] ||
   fail "train: second line does not describe --valid: $(sed -n 2p "$WORK/train.err")"
 grep -q "\[#\|step [0-9]*/" "$WORK/train.err" && fail "train: progress lines in a piped run: $(cat "$WORK/train.err")"
-[ "$(wc -l <"$WORK/train.err")" -eq 8 ] ||  # 2 files, the setup line, 4 epochs, the result
-  fail "train: $(wc -l <"$WORK/train.err") lines on stderr for 4 epochs, expected 8: $(cat "$WORK/train.err")"
+[ "$(wc -l <"$WORK/train.err")" -eq 9 ] ||  # 2 files, the data and model lines, 4 epochs, the result
+  fail "train: $(wc -l <"$WORK/train.err") lines on stderr for 4 epochs, expected 9: $(cat "$WORK/train.err")"
+sed 1,2d "$WORK/train.err" | awk 'length($0) > 80 { exit 1 }' ||  # the file lines hold the paths given
+  fail "train: a line over 80 columns: $(cat "$WORK/train.err")"
 grep -q nan "$WORK/train.err" && fail "train: 'nan' in the output: $(cat "$WORK/train.err")"
 
 # --quiet: only the result line.

@@ -288,10 +288,12 @@ int run_train(const TrainOptions& options) {
   for (const std::string& line : report)
     if (!options.quiet) fmt::print(stderr, "{}\n", line);
   for (const std::string& line : warnings) fmt::print(stderr, "{}\n", line);
-  if (!options.quiet)
-    fmt::print(stderr, "train {} examples, valid {}, vocab {}, labels {}, {} encoder, {} parameters, {} lr {:g}\n",
-             data.train.size(), data.valid.size(), data.vocab.size(), data.labels.size(), options.encoder,
-             model.num_parameters(/*trainable_only=*/true), options.optimizer, lr);
+  if (!options.quiet) {  // two lines: together they are wider than an 80-column terminal
+    fmt::print(stderr, "train {} examples, valid {}, vocab {}, labels {}\n", data.train.size(), data.valid.size(),
+               data.vocab.size(), data.labels.size());
+    fmt::print(stderr, "model: {} encoder, {} trainable parameters; {} lr {:g}\n", options.encoder,
+               model.num_parameters(/*trainable_only=*/true), options.optimizer, lr);
+  }
 
   NonfinitePolicy nonfinite{.skip = options.skip_nonfinite,
                             .kept = fmt::format("{} keeps the best epoch so far", options.out_path)};
