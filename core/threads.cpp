@@ -7,12 +7,16 @@
 #endif
 
 #include "core/error.hpp"
+#include "core/gemm.hpp"
 
 namespace tg {
 
 void set_num_threads(int n) {
   if (n < 1) fail("set_num_threads: need at least 1 thread, got {}", n);
   omp_set_num_threads(n);
+  // OpenBLAS's workers, started when it loaded, spin until they are ended; a tool calls this first,
+  // before it reads its data, so they are ended now rather than at the first product.
+  detail::keep_blas_on_one_thread();
 }
 
 int num_threads() { return omp_get_max_threads(); }
