@@ -99,8 +99,9 @@ inline bool small_gemm_fits(bool trans_a, bool trans_b, int64_t m, int64_t n, in
 #endif
 
 // Once per process, at set_num_threads (a tool's first call) or else before the first product: OpenBLAS
-// is set to one thread (see the top of this file) and the workers it started when it loaded are ended. Left alone, they spun in sched_yield for their
-// first ~0.13 s, which is all of a short run: W5 on 2 threads 0.254 -> 0.222 ms, W3s 0.168 -> 0.152.
+// is set to one thread (see the top of this file) and the workers it started when it loaded are ended.
+// Left alone, they spun in sched_yield for their first ~0.13 s, which is all of a short run: W5 on 2
+// threads 0.254 -> 0.222 ms, W3s 0.168 -> 0.152.
 inline void keep_blas_on_one_thread() {
   static const bool done = [] {
     openblas_set_num_threads(1);

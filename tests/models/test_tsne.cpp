@@ -44,33 +44,33 @@ TEST_CASE("t-SNE with the same seed gives the same embedding; another seed anoth
 // inside the other cluster, euclidean seed 4 among them; with 'auto' none did.
 TEST_CASE("t-SNE keeps two well-separated clusters apart") {
   for (TSNEMetric metric : {TSNEMetric::euclidean, TSNEMetric::cosine})
-  for (uint64_t seed = 0; seed < 5; ++seed) {
-    const int64_t per = 15;
-    Tensor data = two_clusters(per, 10, 2);
-    TSNEResult result = tsne(data, {.perplexity = 5, .metric = metric, .seed = seed});
-    CHECK(result.learning_rate == 50);  // scikit-learn's 'auto': max(30 / 12 / 4, 50)
-    std::vector<float> y = result.embedding.to_vector();
-    REQUIRE(y.size() == size_t(4 * per));
-    // Separated: every point is nearer its own cluster's centre than the other's, and its nearest
-    // neighbour is in its own cluster.
-    double centre[2][2] = {{0, 0}, {0, 0}};
-    for (int64_t a = 0; a < 2 * per; ++a)
-      for (int k = 0; k < 2; ++k) centre[a >= per][k] += y[a * 2 + k] / per;
-    int64_t misplaced = 0;
-    for (int64_t a = 0; a < 2 * per; ++a) {
-      int own = a >= per;
-      double to_own = std::hypot(y[a * 2] - centre[own][0], y[a * 2 + 1] - centre[own][1]);
-      double to_other = std::hypot(y[a * 2] - centre[1 - own][0], y[a * 2 + 1] - centre[1 - own][1]);
-      int64_t nearest = -1;
-      for (int64_t b = 0; b < 2 * per; ++b)
-        if (b != a && (nearest < 0 || distance(y, a, b) < distance(y, a, nearest))) nearest = b;
-      misplaced += !(to_own < to_other && (nearest >= per) == own);
+    for (uint64_t seed = 0; seed < 5; ++seed) {
+      const int64_t per = 15;
+      Tensor data = two_clusters(per, 10, 2);
+      TSNEResult result = tsne(data, {.perplexity = 5, .metric = metric, .seed = seed});
+      CHECK(result.learning_rate == 50);  // scikit-learn's 'auto': max(30 / 12 / 4, 50)
+      std::vector<float> y = result.embedding.to_vector();
+      REQUIRE(y.size() == size_t(4 * per));
+      // Separated: every point is nearer its own cluster's centre than the other's, and its nearest
+      // neighbour is in its own cluster.
+      double centre[2][2] = {{0, 0}, {0, 0}};
+      for (int64_t a = 0; a < 2 * per; ++a)
+        for (int k = 0; k < 2; ++k) centre[a >= per][k] += y[a * 2 + k] / per;
+      int64_t misplaced = 0;
+      for (int64_t a = 0; a < 2 * per; ++a) {
+        int own = a >= per;
+        double to_own = std::hypot(y[a * 2] - centre[own][0], y[a * 2 + 1] - centre[own][1]);
+        double to_other = std::hypot(y[a * 2] - centre[1 - own][0], y[a * 2 + 1] - centre[1 - own][1]);
+        int64_t nearest = -1;
+        for (int64_t b = 0; b < 2 * per; ++b)
+          if (b != a && (nearest < 0 || distance(y, a, b) < distance(y, a, nearest))) nearest = b;
+        misplaced += !(to_own < to_other && (nearest >= per) == own);
+      }
+      CAPTURE(int(metric));
+      CAPTURE(seed);
+      CHECK(misplaced == 0);
+      CHECK(std::isfinite(result.kl_divergence));
     }
-    CAPTURE(int(metric));
-    CAPTURE(seed);
-    CHECK(misplaced == 0);
-    CHECK(std::isfinite(result.kl_divergence));
-  }
 }
 
 TEST_CASE("t-SNE lowers the perplexity for few points and says so") {
