@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <functional>
-#include <string>
 #include <vector>
 
 #include "core/tapegrad.hpp"
@@ -39,10 +38,7 @@ int bench_lstm(const BenchOptions& opt) {
   const double forward_flops = 2.0 * kBatch * kSteps * kGates * (kInput + kHidden);
   const double total_flops = 3.0 * forward_flops;  // backward: twice the forward's matmuls
 
-  fmt::print("OpenBLAS kernels: {}\n", openblas_get_corename());
-  if (std::string(openblas_get_corename()) == "Prescott")
-    fmt::print("  (the SSE3 fallback: this OpenBLAS does not know the CPU; for AVX-512 kernels run with "
-               "OPENBLAS_CORETYPE=SkylakeX, PyTorch too)\n");
+  fmt::print("OpenBLAS kernels: {}\n", openblas_get_corename());  // main() says when they are the SSE3 ones
   set_num_threads(1);
   fmt::print("sgemm, 1 thread, the LSTM's shapes (C[m, n] = A[m, k] B[k, n]):\n");
   for (const GemmShape& g : kLstmGemms)
