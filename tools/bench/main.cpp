@@ -3,16 +3,13 @@
 //   tg-bench lstm  [--threads N] [--runs R]   LSTM(64 -> 256) forward+backward vs. sgemm rate
 //   tg-bench neighbors [--threads N] [--runs R]   exact neighbour queries on a 100k x 300 table
 //   tg-bench workloads [--threads N] [--only W3,W5] [--json] [--dump DIR]   the README's workload table
-#include <cblas.h>
-
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
-#include <string_view>
 
 #include "core/error.hpp"
 #include "core/threads.hpp"
 #include "tools/bench/bench.hpp"
+#include "tools/common/blas_kernels.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"tg-bench: tapegrad benchmarks (medians of repeated runs)"};
@@ -35,7 +32,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   // On a CPU this OpenBLAS does not know, it falls back to SSE3 kernels (tools/common/blas_kernels.hpp).
   // The tools switch by themselves; a benchmark leaves the choice to you, and says which you timed.
-  if (std::string_view(openblas_get_corename()) == "Prescott")
+  if (tg::on_fallback_blas_kernels())
     fmt::print(stderr, "note: OpenBLAS chose its SSE3 kernels (Prescott), 3-4x slower than its AVX-512\n"
                        "      ones: set OPENBLAS_CORETYPE=SkylakeX (compare.sh does), for PyTorch too\n");
   try {

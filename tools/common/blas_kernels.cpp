@@ -8,8 +8,10 @@
 
 namespace tg {
 
+bool on_fallback_blas_kernels() { return std::string_view(openblas_get_corename()) == "Prescott"; }
+
 void use_fast_blas_kernels(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE") || std::string_view(openblas_get_corename()) != "Prescott") return;
+  if (std::getenv("OPENBLAS_CORETYPE") || !on_fallback_blas_kernels()) return;
   const char* core = __builtin_cpu_supports("avx512f") ? "SkylakeX" : __builtin_cpu_supports("avx2") ? "Haswell" : nullptr;
   if (!core) return;
   setenv("OPENBLAS_CORETYPE", core, 1);

@@ -9,6 +9,9 @@
 // re-run fails, do nothing. Set OPENBLAS_CORETYPE yourself to choose (or keep) any kernels.
 namespace tg {
 
+// True when OpenBLAS runs its fallback SSE3 kernels, whatever chose them (tg-bench only reports it).
+bool on_fallback_blas_kernels();
+
 void use_fast_blas_kernels(char** argv);
 
 }  // namespace tg
