@@ -24,8 +24,10 @@ echo "== 2. a sentiment classifier (embedding -> mean pool -> linear, Adam)"
   --out "$OUT/sentiment.safetensors" --epochs 20 --dim 32 --batch 8 --seed 1 --plot "$OUT/sentiment.svg"
 "$BUILD/tools/classify/tg-classify" test --model "$OUT/sentiment.safetensors" --data "$HERE/sentiment-valid.txt"
 printf '%s\n' "a funny and moving film with a great cast" "dull , slow and badly acted" \
-  "i loved the music but the story was boring" |
-  "$BUILD/tools/classify/tg-classify" predict --model "$OUT/sentiment.safetensors" --probs -
+  "i loved the music but the story was boring" > "$OUT/reviews.txt"
+echo "-- tg-classify predict --probs: one line per review, its label and probability"
+"$BUILD/tools/classify/tg-classify" predict --model "$OUT/sentiment.safetensors" --probs "$OUT/reviews.txt" |
+  paste - "$OUT/reviews.txt"
 echo
 
 echo "== 3. a character language model (embedding -> LSTM -> linear) on fortune cookies"
