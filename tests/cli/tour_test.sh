@@ -137,6 +137,8 @@ fi
 # tg-tour lists the slides and runs one by number.
 "$TOUR/tg-tour" >"$WORK/index.out" || fail "tg-tour: exit $?"
 [ "$(grep -cE '^ *[0-9]+  [0-9]{2}-' "$WORK/index.out")" -eq 14 ] || fail "tg-tour: does not list 14 programs: $(cat "$WORK/index.out")"
+wide=$(awk 'length($0) > 80' "$WORK/index.out")
+[ -z "$wide" ] || fail "tg-tour: a line of the list is wider than 80 columns: $wide"
 "$TOUR/tg-tour" 5 | grep -q 'logits \[32, 5\]' || fail "tg-tour 5 does not run 05-classifier"
 "$TOUR/tg-tour" --help | grep -q 'number' || fail "tg-tour --help"
 expect_error 2 "15" - -- "$TOUR/tg-tour" 15

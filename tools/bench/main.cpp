@@ -10,6 +10,7 @@
 #include "core/threads.hpp"
 #include "tools/bench/bench.hpp"
 #include "tools/common/blas_kernels.hpp"
+#include "tools/common/cli.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"tg-bench: tapegrad benchmarks (medians of repeated runs)"};
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   workloads->add_option("--dump", workload_opt.dump_dir,
                         "write each training workload's start and first losses to DIR (for workloads_torch.py --check)")
       ->check(CLI::ExistingDirectory);
+  tg::fit_help_to_80_columns(app);
   CLI11_PARSE(app, argc, argv);
   // On a CPU this OpenBLAS does not know, it falls back to SSE3 kernels (tools/common/blas_kernels.hpp).
   // The tools switch by themselves; a benchmark leaves the choice to you, and says which you timed.

@@ -9,7 +9,8 @@
 //     return tg::run_tool(app, argc, argv, [&] { return train->parsed() ? run_train(opt) : ...; });
 //   }
 //
-// Every tool gets `--version` here ("tg-classify 0.1.0", the project version from meson.build).
+// Every tool gets `--version` here ("tg-classify 0.1.0", the project version from meson.build), and a
+// --help whose lines fit 80 columns.
 // Exit codes: 0 success (and --help, --version); 2 a usage error found by CLI11 (unknown flag, missing or
 // malformed value), printed as "error: <CLI11's message> (run with --help for usage)";
 // 1 a tg::Error or other exception thrown by `run`, printed as "error: <message>".
@@ -18,6 +19,10 @@
 #include <CLI/CLI.hpp>
 
 namespace tg {
+
+// --help of app and its subcommands with every line inside 80 columns (run_tool calls it): a long
+// description wraps under its own column instead of at the terminal's edge.
+void fit_help_to_80_columns(CLI::App& app);
 
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& run);
 

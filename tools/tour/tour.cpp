@@ -25,21 +25,22 @@ struct Slide {
   const char* what;
 };
 
+// Each line of the list fits 80 columns: a description is at most 54 characters.
 constexpr std::array<Slide, 14> kSlides = {{
-    {1, "01-lookup", "an embedding is a lookup table: [4] ids -> [4, 100] vectors; gradient reaches those rows only"},
-    {2, "02-init", "N(0, 1) initialisation: mean and std of the weights, and a heatmap of the first 100 rows"},
+    {1, "01-lookup", "[4] ids -> [4, 100] vectors; backward reaches 4 rows"},
+    {2, "02-init", "N(0, 1) init: mean, std, a heatmap of the first rows"},
     {3, "03-word-to-vector", "a three-word vocabulary, and the vector of 'banana'"},
-    {4, "04-oov", "an out-of-vocabulary word falls back to the row of <unk>"},
-    {5, "05-classifier", "embedding -> mean over words -> linear: [32, 20] ids -> [32, 5] logits"},
-    {6, "06-pretrained", "pretrained vectors (a GloVe file, or a stand-in) as a frozen table [VECTORS_FILE]"},
-    {7, "07-visualize", "word vectors in 2-D with t-SNE and PCA, as a labelled scatter [VECTORS_FILE]"},
-    {8, "08-lookup-speed", "a table lookup against a hash map from id to vector, timed"},
-    {9, "09-padding", "three sentences of lengths 5, 3, 7: padding, the mask and a masked mean"},
-    {10, "10-sentiment", "three reviews, embedding -> mean -> linear -> sigmoid, BCE and Adam for 100 epochs"},
-    {11, "11-text-generation", "a character LSTM trained on one sentence continues \"Hello, \""},
-    {12, "12-memory", "what an Embedding(V, 300) costs at fp32, fp16, bf16 and int8, computed and measured"},
-    {13, "13-transfer", "a frozen pretrained embedding under an LSTM: what trains, and what one step changes"},
-    {14, "14-word2vec", "skip-gram on a small made-up text, nearest neighbours; with vectors, king - man + woman [VECTORS_FILE]"},
+    {4, "04-oov", "an unknown word falls back to the row of <unk>"},
+    {5, "05-classifier", "embedding -> mean -> linear: [32, 20] ids -> [32, 5]"},
+    {6, "06-pretrained", "GloVe vectors as a frozen table [VECTORS_FILE]"},
+    {7, "07-visualize", "word vectors in 2-D: t-SNE and PCA [VECTORS_FILE]"},
+    {8, "08-lookup-speed", "a table lookup against a hash map, timed"},
+    {9, "09-padding", "padding, its mask and a masked mean (lengths 5, 3, 7)"},
+    {10, "10-sentiment", "three reviews: mean -> linear -> sigmoid, BCE, Adam"},
+    {11, "11-text-generation", "a char LSTM learns a sentence, continues \"Hello, \""},
+    {12, "12-memory", "Embedding(V, 300) at fp32, fp16, bf16 and int8"},
+    {13, "13-transfer", "a frozen embedding under an LSTM, then fine-tuned"},
+    {14, "14-word2vec", "skip-gram, neighbours, analogies [VECTORS_FILE]"},
 }};
 
 // Where the tour programs are: next to this executable (build tree) or in ../libexec/tapegrad/tour.
