@@ -8,7 +8,8 @@
 # first, then prints one table: each side's median over the rounds (with the range of the rounds'
 # medians), the PyTorch / tapegrad ratio of every round and the median of those ratios, and the floors
 # tg-bench measured. Both sides use the same OpenBLAS kernels (OPENBLAS_CORETYPE, SkylakeX when unset:
-# see the README's note on OpenBLAS) and the same thread count (OPENBLAS_NUM_THREADS too).
+# see the README's note on OpenBLAS; the header says which) and the same thread count (OPENBLAS_NUM_THREADS
+# too).
 # With THREADS 1 both sides run on the same CPU (tools/bench/pinned.sh says why).
 # Needs Debian's python3-torch; TG_BENCH overrides the tg-bench path (default build/tools/bench/tg-bench).
 set -eu
@@ -36,7 +37,7 @@ while [ "$round" -le "$rounds" ]; do
   pinned "$threads" $second | sed "s/^{/{\"round\": $round, /" >>"$out/results.jsonl"
   round=$((round + 1))
 done
-/usr/bin/python3 - "$out/results.jsonl" "$threads" <<'PY'
+/usr/bin/python3 - "$out/results.jsonl" "$threads" "$OPENBLAS_CORETYPE" <<'PY'
 import collections, json, platform, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 by = collections.defaultdict(dict)
@@ -45,7 +46,8 @@ for r in rows:
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 with open("/proc/loadavg") as f:
     load = f.read().split()[0]
-print(f"threads={sys.argv[2]}, {len(set(r['round'] for r in rows))} rounds, {cpu}, load {load} at the end")
+print(f"threads={sys.argv[2]}, {len(set(r['round'] for r in rows))} rounds, {cpu}, "
+      f"OpenBLAS kernels {sys.argv[3]}, load {load} at the end")
 print(f"{'':5}{'tapegrad ms (range)':>26} {'PyTorch ms (range)':>28}  {'PyTorch/tapegrad per round':<30} median  floor")
 def cell(values):
     return f"{statistics.median(values):9.3f} ({min(values):.3f}-{max(values):.3f})"

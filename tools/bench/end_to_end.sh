@@ -82,8 +82,12 @@ charlm() {
 }
 
 case $what in
+  sst2 | charlm | all) ;;
+  *) echo "usage: $0 [sst2|charlm|all] [DATA_DIR]" >&2; exit 2 ;;
+esac
+echo "$(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //'), OpenBLAS kernels $OPENBLAS_CORETYPE"
+case $what in
   sst2) sst2 ;;
   charlm) charlm ;;
   all) sst2; charlm ;;
-  *) echo "usage: $0 [sst2|charlm|all] [DATA_DIR]" >&2; exit 2 ;;
 esac
