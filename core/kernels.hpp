@@ -12,8 +12,12 @@ namespace tg::detail {
 // Loops over at least this many elements run in parallel with OpenMP; smaller ones would lose more
 // to thread start-up than they gain. The one threshold of every kernel in the project. (It was 2^15:
 // on this shared 2-core machine each fork-join waits for a thread the other core's load may have
-// descheduled, and tg-classify's batches of ~64,000 floats ran 13x slower on 2 threads than on 1.)
-constexpr int64_t kParallelMin = 1 << 18;
+// descheduled, and tg-classify's batches of ~64,000 floats ran 13x slower on 2 threads than on 1. At
+// 2^18, W2's dense Adam over 1M elements ran on both threads and its step took 1.15x its 1-thread time
+// on the AMD EPYC VM: in the step, that Adam took 160 us on 1 thread or 2, though alone 2 threads do the
+// same loop 1.5x faster. At 2^20 W2 on 2 threads takes 0.82-0.92x what it did; W3, W4, W6 and W6s on 2
+// threads stay within their noise, 0.95-1.07x. Same-run A/B, 4 rounds.)
+constexpr int64_t kParallelMin = 1 << 20;
 
 // Is a loop over `work` elements worth the threads? At least kParallelMin, and more than one thread.
 inline bool worth_threads(int64_t work) { return work >= kParallelMin && omp_get_max_threads() > 1; }
