@@ -88,10 +88,11 @@ inline void small_gemm_nn(int64_t m, int64_t n, int64_t k, const float* a, const
 }
 
 // Where small_gemm_nn beats OpenBLAS (measured one thread, interleaved, by a throwaway program timing
-// both on each shape; on AMD EPYC, [49, 20] x [20, 80] took 0.87 us in either): no transposes, beta 0 or 1, n a multiple of 16, k >= 128 (below, OpenBLAS's copy
-// of B is cheap and its kernel at least as fast), B at most 1 MB (larger, it no longer stays in L2
-// while every block of rows reads it again), and below the size worth threading. [32, 128] x [128, 512]
-// 39 -> 25 us, [32, 512] x [512, 128] 43 -> 24 us, [32, 256] x [256, 1024] 173 -> 109 us.
+// both on each shape): no transposes, beta 0 or 1, n a multiple of 16, k >= 128 (below, OpenBLAS's copy
+// of B is cheap and its kernel at least as fast: on AMD EPYC, [49, 20] x [20, 80] took 0.87 us in
+// either), B at most 1 MB (larger, it no longer stays in L2 while every block of rows reads it again),
+// and below the size worth threading. [32, 128] x [128, 512] 39 -> 25 us, [32, 512] x [512, 128]
+// 43 -> 24 us, [32, 256] x [256, 1024] 173 -> 109 us.
 inline bool small_gemm_fits(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float beta) {
   return !trans_a && !trans_b && (beta == 0.0f || beta == 1.0f) && n % 16 == 0 && k >= 128 &&
          k * n <= (int64_t(1) << 18) && double(m) * double(n) * double(k) < kGemmThreadMin;
