@@ -82,12 +82,9 @@ charlm() {
 }
 
 case $what in
-  sst2 | charlm | all) ;;
+  sst2 | charlm) pairs=$what ;;
+  all) pairs="sst2 charlm" ;;
   *) echo "usage: $0 [sst2|charlm|all] [DATA_DIR]" >&2; exit 2 ;;
 esac
 echo "$(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //'), OpenBLAS kernels $OPENBLAS_CORETYPE"
-case $what in
-  sst2) sst2 ;;
-  charlm) charlm ;;
-  all) sst2; charlm ;;
-esac
+for pair in $pairs; do "$pair"; done
