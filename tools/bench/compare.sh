@@ -33,8 +33,10 @@ while [ "$round" -le "$rounds" ]; do
   torch="/usr/bin/python3 $here/workloads_torch.py $threads --json $*"
   if [ $((round % 2)) -eq 1 ]; then first=$tg second=$torch; else first=$torch second=$tg; fi
   echo "round $round of $rounds: $(echo "$first" | cut -d' ' -f1 | xargs basename) first" >&2
-  pinned "$threads" $first | sed "s/^{/{\"round\": $round, /" >>"$out/results.jsonl"
-  pinned "$threads" $second | sed "s/^{/{\"round\": $round, /" >>"$out/results.jsonl"
+  # Each run to a file of its own first: in a pipeline, set -e would not see either side fail.
+  pinned "$threads" $first >"$out/first"
+  pinned "$threads" $second >"$out/second"
+  sed "s/^{/{\"round\": $round, /" "$out/first" "$out/second" >>"$out/results.jsonl"
   round=$((round + 1))
 done
 /usr/bin/python3 - "$out/results.jsonl" "$threads" "$OPENBLAS_CORETYPE" <<'PY'
