@@ -331,3 +331,34 @@ TEST_CASE("lstm: two threads give one thread's results and gradients") {
     test::check_close(two[k], one[k], 1e-5, 1e-6);
   }
 }
+
+// The cell pass computes c, tanh(c) and h in blocks of 16 columns, the last block moved back to end at H
+// (nn/lstm.cpp's cell_forward): each H here takes another path through it (below 16; 16 and a 4-column
+// overlap; two blocks and a 5-column overlap).
+TEST_CASE("lstm: hidden sizes that 16 does not divide match the LSTM written as ops, step by step") {
+  for (int64_t H : {5, 20, 37}) {
+    CAPTURE(H);
+    manual_seed(29);
+    const int64_t B = 3, T = 4, I = 6;
+    LSTM lstm(I, H, {.batch_first = true});
+    Tensor x = randn({B, T, I});
+    LSTMOutput r = lstm.forward(x);
+
+    std::map<std::string, Tensor> p;
+    for (auto& [name, param] : lstm.named_parameters()) p[name] = param.detach();
+    Tensor h = zeros({B, H}), c = zeros({B, H});
+    std::vector<Tensor> outputs;
+    for (int64_t t = 0; t < T; ++t) {
+      Tensor x_t = narrow(x, 1, t, 1).reshape({B, I});
+      Tensor gates = matmul(x_t, p["weight_ih_l0"].t()) + p["bias_ih_l0"] + matmul(h, p["weight_hh_l0"].t()) + p["bias_hh_l0"];
+      Tensor i = narrow(gates, 1, 0, H).sigmoid(), f = narrow(gates, 1, H, H).sigmoid();
+      Tensor g = narrow(gates, 1, 2 * H, H).tanh(), o = narrow(gates, 1, 3 * H, H).sigmoid();
+      c = f * c + i * g;
+      h = o * c.tanh();
+      outputs.push_back(h);
+    }
+    test::check_close(r.output, stack(outputs, 1), 1e-5, 1e-6);
+    test::check_close(r.h_n.reshape({B, H}), h, 1e-5, 1e-6);
+    test::check_close(r.c_n.reshape({B, H}), c, 1e-5, 1e-6);
+  }
+}
