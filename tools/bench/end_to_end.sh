@@ -113,8 +113,7 @@ charlm() {
   export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
   echo "tiny-shakespeare char LM: emb 64, hidden 256, seq 64, batch 32, 1500 steps, Adam 2e-3, clip 5; 1 thread," \
     "$rounds rounds"
-  printf '%-6s %12s %15s %12s %15s %18s
-' round tapegrad_s held_out_loss pytorch_s held_out_loss tapegrad/pytorch
+  printf '%-6s %12s %15s %12s %15s %18s\n' round tapegrad_s held_out_loss pytorch_s held_out_loss tapegrad/pytorch
   ratios=""
   round=1
   while [ "$round" -le "$rounds" ]; do
