@@ -57,6 +57,14 @@ median() {
   sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# sst2_ratio A_SIDE A_THREADS B_SIDE B_THREADS: wall(A) / wall(B) of each round in $work/sst2.results
+# (lines "ROUND SIDE THREADS WALL"), one line a round.
+sst2_ratio() {
+  awk -v as="$1" -v at="$2" -v bs="$3" -v bt="$4" '
+    $2 == as && $3 == at { a[$1] = $4 } $2 == bs && $3 == bt { b[$1] = $4 }
+    END { for (r in a) print a[r] / b[r] }' "$work/sst2.results"
+}
+
 sst2() {
   [ -f "$data/sst2/train.tsv" ] || { echo "error: $data/sst2/train.tsv not found" >&2; exit 1; }
   command -v fasttext >/dev/null || { echo "error: fasttext not installed (apt-get install fasttext)" >&2; exit 1; }
@@ -81,17 +89,11 @@ sst2() {
     done
     round=$((round + 1))
   done
-  # Per round: wall[side threads]; then the ratios of each round, and their medians.
-  ratio() {  # ratio A_SIDE A_THREADS B_SIDE B_THREADS: wall(A) / wall(B), one line a round
-    awk -v as="$1" -v at="$2" -v bs="$3" -v bt="$4" '
-      $2 == as && $3 == at { a[$1] = $4 } $2 == bs && $3 == bt { b[$1] = $4 }
-      END { for (r in a) print a[r] / b[r] }' "$work/sst2.results"
-  }
   echo "medians over the rounds:" \
-    "tapegrad / fastText words/s/thread, 1 thread $(ratio fasttext 1 tapegrad 1 | median)," \
-    "2 threads $(ratio fasttext 2 tapegrad 2 | median);" \
-    "2-thread / 1-thread wall time, tapegrad $(ratio tapegrad 2 tapegrad 1 | median)," \
-    "fastText $(ratio fasttext 2 fasttext 1 | median)"
+    "tapegrad / fastText words/s/thread, 1 thread $(sst2_ratio fasttext 1 tapegrad 1 | median)," \
+    "2 threads $(sst2_ratio fasttext 2 tapegrad 2 | median);" \
+    "2-thread / 1-thread wall time, tapegrad $(sst2_ratio tapegrad 2 tapegrad 1 | median)," \
+    "fastText $(sst2_ratio fasttext 2 fasttext 1 | median)"
 }
 
 # One run of a side: its wall time and held-out loss, "WALL LOSS".
