@@ -155,8 +155,9 @@ Tensor CharLM::forward(const Tensor& tokens) {
 Tensor CharLM::forward(const Tensor& tokens, LstmState& state) {
   check_dtype("charlm", tokens, DType::i64);
   if (tokens.dim() != 2) fail("charlm: tokens have shape {}, expected [batch, time]", tokens.shape());
-  Tensor x = embedding.forward(tokens);
-  nn::LSTMOutput out = lstm.forward(x, {}, state.h, state.c);
+  // lstm.forward(embedding.forward(tokens), ...), with layer 0's input products looked up by character
+  // when the batch has more positions than the vocabulary has characters (nn/lstm.hpp)
+  nn::LSTMOutput out = lstm.forward_embedded(embedding, tokens, {}, state.h, state.c);
   state = {out.h_n, out.c_n};
   return fc.forward(out.output);
 }

@@ -18,6 +18,8 @@
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/tape.hpp"
+#include "nn/embedding.hpp"
+#include "nn/linear.hpp"
 
 namespace tg::nn {
 
@@ -68,11 +70,26 @@ struct Steps {
 // What the backward of one layer-direction needs, for all steps, allocated once per forward.
 // Rows are in step order: row s * B + b is row b at step s.
 struct Saved {
-  Tensor xs;      // [S * B, I]        the inputs, gathered into step order (zero where not valid)
+  Tensor xs;      // [S * B, I]        the inputs, gathered into step order (zero where not valid); not
+                  //                   kept when the input comes as rows of a table (Input below)
   Tensor gates;   // [S * B, 4H]       the activations i, f, g, o
   Tensor h;       // [(S + 1) * B, H]  h[0] = h0, h[s + 1] = the hidden state after step s
   Tensor c;       // [(S + 1) * B, H]  the same for the cell state
   Tensor tanh_c;  // [S * B, H]        tanh(c) after each step
+};
+
+// A layer-direction's input, in one of two forms (the first computes what the second looks up):
+//   x:    [B, T, I] (or [T, B, I]); the op computes x_t W_ih^T for every step (one sgemm) and, in backward,
+//         dW_ih and dx;
+//   rows: projected [V, 4H] = table W_ih^T, computed by the caller on the tape (LSTM::forward_embedded),
+//         and ids i64 [B, T] (or [T, B]): the product x_t W_ih^T of position (b, t) is row ids[b, t] of
+//         projected, copied; in backward its dgates row is added to that row of dprojected, except for
+//         positions whose id is padding_idx (-1: none), which get no gradient.
+struct Input {
+  Tensor x;
+  Tensor projected, ids;
+  int64_t padding_idx = -1;
+  bool by_rows() const { return projected.defined(); }
 };
 
 // ---- 2. one step of one row ----
@@ -142,21 +159,31 @@ void add_column_sums(const float* m, int64_t rows, int64_t cols, float* out) {
 
 // ---- 3. one layer in one direction, one tape node ----
 
-void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv);
+void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv, bool by_rows, int64_t padding_idx);
 
-// One layer in one direction over the whole sequence.
-//   x: [B, T, I] (or [T, B, I])   w_ih: [4H, I]   w_hh: [4H, H]   b_ih, b_hh: [4H]   h0, c0: [B, H]
-// Returns the Packed [B, T + 2, H] (or [T + 2, B, H]) result: output, h_n and c_n.
-Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
-                      const Tensor& b_hh, const Tensor& h0, const Tensor& c0, const Steps& st) {
-  const int64_t B = st.batch, S = st.count, I = w_ih.size(1), H = w_hh.size(1), G = checked_mul(4, H, "lstm");
-  Saved sv{empty({S * B, I}), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}),
-           empty({S * B, H})};
-
-  // xs: x's rows in step order. gates = xs W_ih^T for every step in one sgemm (the bias comes in the cell
-  // pass: writing it into all S * B rows first was 8% of W3s's step).
-  float *xs = sv.xs.f32(), *gates = sv.gates.f32(), *h = sv.h.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32();
-  const float* x_data = x.f32();
+// gates = x_t W_ih^T for every step, in step order (zero where a row is not valid): x's rows gathered into
+// sv.xs, then one sgemm; or, for an input by rows, each position's row of the projected table copied.
+// (The bias comes in the cell pass: writing it into all S * B rows first was 8% of W3s's step.)
+void input_products(const Input& in, const Tensor& w_ih, const Steps& st, Saved& sv) {
+  const int64_t B = st.batch, S = st.count, G = sv.gates.size(1);
+  float* gates = sv.gates.f32();
+  if (in.by_rows()) {
+    const float* projected = in.projected.f32();
+    const int64_t* ids = in.ids.i64();
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t b = 0; b < B; ++b) {
+        float* to = gates + (s * B + b) * G;
+        if (st.valid(b, s))
+          std::memcpy(to, projected + ids[st.x_row(b, st.time(b, s))] * G, size_t(G) * sizeof(float));
+        else
+          std::fill_n(to, G, 0.0f);
+      }
+    return;
+  }
+  const int64_t I = w_ih.size(1);
+  sv.xs = empty({S * B, I});
+  float* xs = sv.xs.f32();
+  const float* x_data = in.x.f32();
   for (int64_t s = 0; s < S; ++s)
     for (int64_t b = 0; b < B; ++b) {
       float* to = xs + (s * B + b) * I;
@@ -166,6 +193,18 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
         std::fill_n(to, I, 0.0f);
     }
   gemm(false, true, S * B, G, I, xs, w_ih.f32(), 0.0f, gates);
+}
+
+// One layer in one direction over the whole sequence.
+//   in: x [B, T, I] (or [T, B, I]), or rows of a table (Input)   w_ih: [4H, I]   w_hh: [4H, H]
+//   b_ih, b_hh: [4H]   h0, c0: [B, H]
+// Returns the Packed [B, T + 2, H] (or [T + 2, B, H]) result: output, h_n and c_n.
+Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                      const Tensor& b_hh, const Tensor& h0, const Tensor& c0, const Steps& st) {
+  const int64_t B = st.batch, S = st.count, H = w_hh.size(1), G = checked_mul(4, H, "lstm");
+  Saved sv{Tensor(), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}), empty({S * B, H})};
+  input_products(in, w_ih, st, sv);
+  float *gates = sv.gates.f32(), *h = sv.h.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32();
   Tensor bias_buf = empty({G});  // b_ih + b_hh
   float* bias = bias_buf.f32();
   const float *bias_ih = b_ih.f32(), *bias_hh = b_hh.f32();
@@ -202,18 +241,24 @@ Tensor lstm_direction(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, c
     std::memcpy(out + pk.h_n_row(b) * H, h + (S * B + b) * H, size_t(H) * sizeof(float));
     std::memcpy(out + pk.c_n_row(b) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
   }
-  record("lstm", packed, {x, w_ih, w_hh, b_ih, b_hh, h0, c0},
-         [st, sv = std::move(sv)](Node& n) { lstm_direction_backward(n, st, sv); });
+  // Inputs 0 and 1: x and w_ih, or projected and ids (w_ih then reaches the graph through projected).
+  auto backward = [st, sv = std::move(sv), by_rows = in.by_rows(), padding_idx = in.padding_idx](Node& n) {
+    lstm_direction_backward(n, st, sv, by_rows, padding_idx);
+  };
+  if (in.by_rows()) record("lstm", packed, {in.projected, in.ids, w_hh, b_ih, b_hh, h0, c0}, std::move(backward));
+  else record("lstm", packed, {in.x, w_ih, w_hh, b_ih, b_hh, h0, c0}, std::move(backward));
   return packed;
 }
 
 // Backward through every step (BPTT), then each weight gradient as one sgemm over all steps.
-//   inputs: 0 x, 1 w_ih, 2 w_hh, 3 b_ih, 4 b_hh, 5 h0, 6 c0;   output: the Packed result
+//   inputs: 0 x, 1 w_ih (or 0 projected, 1 ids: by_rows), 2 w_hh, 3 b_ih, 4 b_hh, 5 h0, 6 c0
+//   output: the Packed result
 //   dgates (step s) -> dh_{s-1} += dgates W_hh
-//   dW_ih += dGates^T Xs   dW_hh += dGates^T H_prev   db_ih, db_hh += column sums of dGates
-//   dXs = dGates W_ih, scattered back to x's rows
-void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv) {
-  const int64_t B = st.batch, S = st.count, I = sv.xs.size(1), H = sv.h.size(1), G = 4 * H;
+//   dW_hh += dGates^T H_prev   db_ih, db_hh += column sums of dGates
+//   x:       dW_ih += dGates^T Xs    dXs = dGates W_ih, scattered back to x's rows
+//   by rows: dprojected[ids[b, t]] += dgates row of (b, t), except where the id is padding_idx
+void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv, bool by_rows, int64_t padding_idx) {
+  const int64_t B = st.batch, S = st.count, H = sv.h.size(1), G = 4 * H;
   const float* dpacked = n.grad_out();
   Tensor dgates_buf = empty({S * B, G}), dh_buf = empty({B, H}), dc_buf = empty({B, H}), dbias_buf = zeros({G});
   float *dgates = dgates_buf.f32(), *dh = dh_buf.f32(), *dc = dc_buf.f32(), *dbias = dbias_buf.f32();
@@ -246,13 +291,29 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv) {
 
   // Frozen weights (requires_grad false) have no gradient buffer: their sgemm is skipped. Each weight
   // gradient is written whole: stored on its first write (sgemm beta 0), added after (GradTarget).
-  if (GradTarget dw_ih = n.grad_in_all(1)) gemm(true, false, G, I, S * B, dgates, sv.xs.f32(), dw_ih.beta(), dw_ih.data);
   if (GradTarget dw_hh = n.grad_in_all(2)) gemm(true, false, G, H, S * B, dgates, sv.h.f32(), dw_hh.beta(), dw_hh.data);
   for (int bias : {3, 4})
     if (GradTarget db = n.grad_in_all(bias))
       db.write([&](auto store) {
         for (int64_t j = 0; j < G; ++j) store(db.data[j], dbias[j]);
       });
+  if (by_rows) {
+    if (float* dprojected = n.grad_in(0)) {
+      const int64_t* ids = n.input(1).i64();
+      for (int64_t s = 0; s < S; ++s)
+        for (int64_t b = 0; b < B; ++b) {
+          if (!st.valid(b, s)) continue;
+          const int64_t id = ids[st.x_row(b, st.time(b, s))];
+          if (id == padding_idx) continue;
+          const float* from = dgates + (s * B + b) * G;
+          float* to = dprojected + id * G;
+          for (int64_t j = 0; j < G; ++j) to[j] += from[j];
+        }
+    }
+    return;
+  }
+  const int64_t I = sv.xs.size(1);
+  if (GradTarget dw_ih = n.grad_in_all(1)) gemm(true, false, G, I, S * B, dgates, sv.xs.f32(), dw_ih.beta(), dw_ih.data);
   if (float* dx = n.grad_in(0)) {
     Tensor dxs_buf = empty({S * B, I});
     float* dxs = dxs_buf.f32();
@@ -335,7 +396,45 @@ LSTMOutput LSTM::forward(const Tensor& x, const Tensor& lengths, const Tensor& h
   if (x.dim() != 3) fail("lstm: x has shape {}, expected 3 dims {}", x.shape(), layout);
   if (x.size(2) != input_size_)
     fail("lstm: x has shape {}, expected {} with input_size={}", x.shape(), layout, input_size_);
-  const int64_t B = options_.batch_first ? x.size(0) : x.size(1), T = options_.batch_first ? x.size(1) : x.size(0);
+  return forward_layers(x, nullptr, x.size(0), x.size(1), lengths, h0, c0);
+}
+
+namespace {
+
+// Can forward_embedded look layer 0's input products up by row, and is it worth it? The table must be
+// float32 and used plainly (no max_norm renormalising it, no row-sparse or frequency-scaled gradient), the
+// batch must have more positions than the table has rows, and a padding row must be zero. Why zero: a
+// padding position still feeds its row into dW_ih in forward(embedding(ids)), but by rows it is skipped
+// altogether; the two agree when that row is zero, as Embedding makes it and no gradient changes it.
+bool products_by_rows(const Embedding& embedding, const Tensor& ids) {
+  const EmbeddingOptions& options = embedding.options();
+  const Tensor& table = embedding.weight;
+  if (table.dtype() != DType::f32 || options.max_norm || options.sparse || options.scale_grad_by_freq) return false;
+  if (!ids.defined() || ids.dtype() != DType::i64 || ids.dim() != 2 || ids.numel() <= table.size(0)) return false;
+  if (!options.padding_idx) return true;
+  const float* row = table.f32() + *options.padding_idx * table.size(1);
+  return std::all_of(row, row + table.size(1), [](float v) { return v == 0.0f; });
+}
+
+}  // namespace
+
+LSTMOutput LSTM::forward_embedded(Embedding& embedding, const Tensor& ids, const Tensor& lengths, const Tensor& h0,
+                                  const Tensor& c0) {
+  if (!products_by_rows(embedding, ids)) return forward(embedding.forward(ids), lengths, h0, c0);
+  if (embedding.embedding_dim() != input_size_)
+    fail("lstm: the embedding has dim {}, expected input_size={}", embedding.embedding_dim(), input_size_);
+  check_index_range("embedding", ids, embedding.num_embeddings(), "num_embeddings");
+  RowsInput rows{{}, ids, embedding.options().padding_idx.value_or(-1)};
+  for (int64_t dir = 0; dir < directions(); ++dir)  // [V, 4H]: every row of the table through W_ih
+    rows.projected.push_back(linear(embedding.weight, weights_[size_t(dir)].weight_ih));
+  return forward_layers(Tensor(), &rows, ids.size(0), ids.size(1), lengths, h0, c0);
+}
+
+// x: layer 0's input [B, T, I] (or [T, B, I]), or undefined when given by rows; dim0, dim1: the input's
+// first two sizes (B and T, or T and B).
+LSTMOutput LSTM::forward_layers(const Tensor& x, const RowsInput* rows, int64_t dim0, int64_t dim1,
+                                const Tensor& lengths, const Tensor& h0, const Tensor& c0) {
+  const int64_t B = options_.batch_first ? dim0 : dim1, T = options_.batch_first ? dim1 : dim0;
   const int64_t H = hidden_size_, D = directions(), time_dim = options_.batch_first ? 1 : 0;
   const Shape state_shape{options_.num_layers * D, B, H};
   check_state("h0", h0, state_shape);
@@ -351,7 +450,10 @@ LSTMOutput LSTM::forward(const Tensor& x, const Tensor& lengths, const Tensor& h
       const int64_t k = layer * D + dir;
       const Weights& w = weights_[size_t(k)];
       steps.reverse = dir == 1;
-      Tensor packed = lstm_direction(layer_input, w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh,
+      Input in;
+      if (layer == 0 && rows) in = {Tensor(), rows->projected[size_t(dir)], rows->ids, rows->padding_idx};
+      else in.x = layer_input;
+      Tensor packed = lstm_direction(in, w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh,
                                      initial_state(h0, k, B, H), initial_state(c0, k, B, H), steps);
       const Packed pk = steps.packed();
       outputs.push_back(narrow(packed, int(time_dim), pk.output_start(), T));

@@ -24,6 +24,8 @@
 
 namespace tg::nn {
 
+class Embedding;
+
 struct LSTMOptions {
   int num_layers = 1;
   bool batch_first = false;      // false (PyTorch's default): x [T, B, I]; true: [B, T, I] (output likewise)
@@ -48,6 +50,18 @@ class LSTM : public Module {
   // h0, c0: [num_layers * directions, B, H]. Any of lengths, h0, c0 may be left undefined (h0, c0: zero).
   LSTMOutput forward(const Tensor& x, const Tensor& lengths = {}, const Tensor& h0 = {}, const Tensor& c0 = {});
 
+  // forward(embedding.forward(ids), lengths, h0, c0), computed with fewer products when the batch has more
+  // positions than the table has rows. Layer 0 multiplies each position's vector by W_ih; for x = table[id]
+  // that product is row id of table W_ih^T, so it multiplies the table's V rows once (on the tape:
+  // nn::linear(table, weight_ih_l0)) and looks each position's product up, and its backward adds each
+  // position's gate gradient into that row. The products with W_ih then cost V rows instead of B * T, in
+  // forward and in both gradients: in tg-charlm (V = 66, B * T = 2048) a fifth of the step's arithmetic.
+  // The same result up to float rounding. Otherwise (fewer positions, or a table not used plainly: float16,
+  // max_norm, sparse, scale_grad_by_freq, a nonzero padding row) it is exactly the call above.
+  //   ids: i64 [B, T] (batch_first) or [T, B], indices into embedding's table of dim input_size
+  LSTMOutput forward_embedded(Embedding& embedding, const Tensor& ids, const Tensor& lengths = {},
+                              const Tensor& h0 = {}, const Tensor& c0 = {});
+
   int64_t input_size() const { return input_size_; }
   int64_t hidden_size() const { return hidden_size_; }
   int directions() const { return options_.bidirectional ? 2 : 1; }
@@ -60,6 +74,16 @@ class LSTM : public Module {
   int64_t input_size_, hidden_size_;
   LSTMOptions options_;
   std::vector<Weights> weights_;  // [layer * directions + direction]; the registry holds the same handles
+
+  // Layer 0's input by rows (forward_embedded): projected[direction] = table W_ih^T [V, 4H], and the ids.
+  struct RowsInput {
+    std::vector<Tensor> projected;
+    Tensor ids;
+    int64_t padding_idx;  // -1: none
+  };
+  // The layers over x ([B, T, I] or [T, B, I]; undefined with rows), whose first two sizes are dim0, dim1.
+  LSTMOutput forward_layers(const Tensor& x, const RowsInput* rows, int64_t dim0, int64_t dim1,
+                            const Tensor& lengths, const Tensor& h0, const Tensor& c0);
 };
 
 }  // namespace tg::nn

@@ -1,5 +1,5 @@
 // nn::LSTM against PyTorch (tests/fixtures/lstm.safetensors), central differences, padding invariance,
-// the one-node-per-layer-direction tape shape and its error messages.
+// the one-node-per-layer-direction tape shape, its error messages, and forward_embedded against forward.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/tapegrad.hpp"
+#include "nn/embedding.hpp"
 #include "nn/lstm.hpp"
 #include "tests/fixture.hpp"
 
@@ -361,4 +362,114 @@ TEST_CASE("lstm: hidden sizes that 16 does not divide match the LSTM written as 
     test::check_close(r.h_n.reshape({B, H}), h, 1e-5, 1e-6);
     test::check_close(r.c_n.reshape({B, H}), c, 1e-5, 1e-6);
   }
+}
+
+// ---- forward_embedded: layer 0's input products looked up by row ----
+
+namespace {
+
+// The results of lstm (fed through embedding, by forward_embedded or by forward on the looked-up
+// vectors), then the gradients of a weighted sum of them: the table's, every LSTM parameter's, h0's, c0's.
+std::vector<Tensor> embedded_run(nn::Embedding& embedding, LSTM& lstm, const Tensor& ids, const Tensor& lengths,
+                                 const Tensor& h0, const Tensor& c0, bool by_forward_embedded) {
+  embedding.zero_grad();
+  lstm.zero_grad();
+  Tensor h0_in = h0.defined() ? h0.detach().requires_grad_() : Tensor();
+  Tensor c0_in = c0.defined() ? c0.detach().requires_grad_() : Tensor();
+  LSTMOutput r = by_forward_embedded ? lstm.forward_embedded(embedding, ids, lengths, h0_in, c0_in)
+                                     : lstm.forward(embedding.forward(ids), lengths, h0_in, c0_in);
+  manual_seed(41);  // the same weights for both runs
+  weighted_loss(r, randn(r.output.shape()), randn(r.h_n.shape()), randn(r.c_n.shape())).backward();
+  std::vector<Tensor> all = {r.output, r.h_n, r.c_n, embedding.weight.grad()};
+  for (const Tensor& p : lstm.parameters()) all.push_back(p.grad());
+  if (h0.defined()) all.push_back(h0_in.grad()), all.push_back(c0_in.grad());
+  return all;
+}
+
+// How many nodes of the graph behind `root` are the op `op`.
+size_t count_ops(const Tensor& root, const std::string& op) {
+  std::string dot = to_dot(root), label = "label=\"" + op + "\"";
+  size_t count = 0;
+  for (size_t at = dot.find(label); at != std::string::npos; at = dot.find(label, at + 1)) ++count;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("lstm: forward_embedded by rows matches forward(embedding(ids)), results and every gradient") {
+  struct Case {
+    const char* name;
+    LSTMOptions options;
+    bool lengths, states;
+  };
+  for (const Case& c : {Case{"one layer, batch first", {.batch_first = true}, false, false},
+                        Case{"two bidirectional layers, time first, lengths, h0 and c0",
+                             {.num_layers = 2, .bidirectional = true}, true, true}}) {
+    CAPTURE(c.name);
+    manual_seed(37);
+    const int64_t V = 5, E = 3, H = 4, B = 3, T = 4, D = c.options.bidirectional ? 2 : 1;
+    nn::Embedding embedding(V, E, {.padding_idx = 0});
+    LSTM lstm(E, H, c.options);
+    // 12 positions for 5 rows, the padding id among them; [B, T] or [T, B] as the LSTM reads its input
+    Tensor ids = c.options.batch_first ? indices({1, 2, 0, 4, 3, 3, 1, 0, 2, 4, 4, 1}, {B, T})
+                                       : indices({1, 2, 0, 4, 3, 3, 1, 0, 2, 4, 4, 1}, {T, B});
+    Tensor lengths = c.lengths ? indices({4, 0, 2}) : Tensor();
+    Tensor h0 = c.states ? randn({2 * D, B, H}) : Tensor(), c0 = c.states ? randn({2 * D, B, H}) : Tensor();
+
+    LSTMOutput r = lstm.forward_embedded(embedding, ids, lengths, h0, c0);
+    CHECK(count_ops(r.output, "embedding") == 0);  // the rows path: no lookup of the vectors,
+    CHECK(count_ops(r.output, "linear") == D);     // the table through W_ih once per direction
+    clear_tape();
+
+    std::vector<Tensor> by_rows = embedded_run(embedding, lstm, ids, lengths, h0, c0, true);
+    std::vector<Tensor> plain = embedded_run(embedding, lstm, ids, lengths, h0, c0, false);
+    REQUIRE(by_rows.size() == plain.size());
+    for (size_t k = 0; k < plain.size(); ++k) {
+      CAPTURE(k);
+      test::check_close(by_rows[k], plain[k], 1e-5, 1e-6);
+    }
+    const std::vector<float> dtable = by_rows[3].to_vector();
+    CHECK(std::all_of(dtable.begin(), dtable.begin() + E, [](float v) { return v == 0.0f; }));  // the padding row
+    CHECK(std::any_of(dtable.begin() + E, dtable.end(), [](float v) { return v != 0.0f; }));
+  }
+}
+
+TEST_CASE("lstm: forward_embedded is forward(embedding(ids)) itself when rows would not be cheaper or exact") {
+  struct Case {
+    const char* name;
+    int64_t V;
+    nn::EmbeddingOptions options;
+    bool nonzero_padding_row = false, half = false;
+  };
+  for (const Case& c : {Case{"fewer positions than rows", 13, {}},
+                        Case{"a padding row that is not zero", 5, {.padding_idx = 2}, true},
+                        Case{"max_norm", 5, {.max_norm = 0.5}},
+                        Case{"scale_grad_by_freq", 5, {.scale_grad_by_freq = true}},
+                        Case{"a float16 table", 5, {}, false, true}}) {
+    CAPTURE(c.name);
+    manual_seed(43);
+    nn::Embedding embedding(c.V, 3, c.options);
+    if (c.nonzero_padding_row) std::fill_n(embedding.weight.f32() + 2 * 3, 3, 0.5f);
+    if (c.half) embedding.half();
+    LSTM lstm(3, 4, {.batch_first = true});
+    Tensor ids = indices({1, 2, 0, 4, 3, 3, 1, 0, 2, 4, 4, 1}, {3, 4});
+    LSTMOutput r = lstm.forward_embedded(embedding, ids);
+    CHECK(count_ops(r.output, "embedding") == 1);
+    clear_tape();
+    std::vector<Tensor> got = embedded_run(embedding, lstm, ids, {}, {}, {}, true);
+    std::vector<Tensor> want = embedded_run(embedding, lstm, ids, {}, {}, {}, false);
+    for (size_t k = 0; k < want.size(); ++k) {
+      CAPTURE(k);
+      expect_same_values(got[k], want[k]);
+    }
+  }
+}
+
+TEST_CASE("lstm: forward_embedded rejects a bad id or a table of another dim with a message") {
+  nn::Embedding embedding(3, 2), wide(3, 5);
+  LSTM lstm(2, 4, {.batch_first = true});
+  CHECK_THROWS_WITH_AS(lstm.forward_embedded(embedding, indices({0, 1, 2, 3, 1, 0}, {2, 3})),
+                       "embedding: index 3 at position [1, 0] is out of range for num_embeddings=3", Error);
+  CHECK_THROWS_WITH_AS(lstm.forward_embedded(wide, indices({0, 1, 2, 0, 1, 0}, {2, 3})),
+                       "lstm: the embedding has dim 5, expected input_size=2", Error);
 }
