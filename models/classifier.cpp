@@ -152,6 +152,24 @@ TextClassifier::TextClassifier(const ClassifierConfig& config, bool sparse_embed
   }
 }
 
+TextClassifier TextClassifier::sharing_parameters(const TextClassifier& of) {
+  // The table comes from of's (Embedding::from_pretrained holds a detached handle: the same storage, a
+  // gradient of its own); the rest is built as usual, which draws little, then given of's storage.
+  ClassifierConfig config = of.config_;
+  config.vocab_size = 1;  // a placeholder table, replaced below
+  config.padding_idx = 0;
+  TextClassifier replica(config, of.embedding.options().sparse);
+  replica.config_ = of.config_;
+  const Tensor& table = of.embedding.weight;
+  replica.embedding = nn::Embedding::from_pretrained(table, !table.requires_grad(), of.embedding.options());
+  std::vector<Tensor> mine = replica.parameters(), theirs = of.parameters();
+  for (size_t p = 0; p < mine.size(); ++p) {
+    mine[p].set_data(theirs[p]);
+    mine[p].requires_grad_(theirs[p].requires_grad());
+  }
+  return replica;
+}
+
 Tensor TextClassifier::forward(const Tensor& tokens, const Tensor& lengths) {
   Tensor sentence;  // [B, dim] (bag) or [B, hidden] (lstm)
   if (config_.encoder == Encoder::bag && !embedding.is_quantized()) {

@@ -76,6 +76,11 @@ class TextClassifier : public nn::Module {
  public:
   // sparse_embedding: the embedding's gradient is row-sparse (for optim::LazyAdam).
   explicit TextClassifier(const ClassifierConfig& config, bool sparse_embedding = false);
+  // A model of the same config whose parameters hold `of`'s storage (the same values: an update through
+  // either is seen by both) but have gradients of their own, and the same requires_grad: the replica of
+  // Hogwild training (tools/classify/epoch.hpp). Its table is not drawn anew (drawing a [V, dim] table is
+  // most of the cost of building a model).
+  static TextClassifier sharing_parameters(const TextClassifier& of);
 
   // tokens i64 [B, T] (padded with padding_idx), lengths i64 [B]  ->  logits f32 [B, outputs()].
   // What the padding positions hold changes nothing: they are never read (bag) or never run (lstm).

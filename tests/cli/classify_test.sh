@@ -131,6 +131,19 @@ for encoder in bag lstm; do
   done
 done
 
+# ---- --threads 2 trains Hogwild (tools/classify/epoch.hpp): every batch once an epoch, and it learns ----
+for encoder in bag lstm; do
+  "$CLASSIFY" train --train "$TRAIN" --valid "$VALID" --out "$WORK/hogwild.safetensors" --batch 4 --lr 0.05 --dim 16 \
+    --threads 2 --epochs 4 --encoder $encoder --hidden 8 --log "$WORK/hogwild.csv" >/dev/null 2>"$WORK/hogwild.err" ||
+    fail "train --threads 2 --encoder $encoder: exit $?: $(cat "$WORK/hogwild.err")"
+  awk -F, -v check_learning=$([ $encoder == bag ] && echo 1 || echo 0) \
+    'NR == 2 { first = $3; s1 = $2 } NR == 5 { last = $3; s4 = $2; acc = $6 }
+     END { exit !(s1 == 10 && s4 == 40 && (!check_learning || (last < first * 0.5 && acc >= 0.9))) }' "$WORK/hogwild.csv" ||
+    fail "train --threads 2 --encoder $encoder: not 10 steps an epoch, or it did not learn: $(cat "$WORK/hogwild.csv")"
+  [ "$(wc -l <"$WORK/hogwild.err")" -eq 9 ] ||
+    fail "train --threads 2: $(wc -l <"$WORK/hogwild.err") lines on stderr, expected 9: $(cat "$WORK/hogwild.err")"
+done
+
 # ---- resume: 2 epochs then 1 more give the same model file as 3 in one go ----
 RUN=(--train "$TRAIN" --valid "$VALID" "${SMALL[@]}" --encoder lstm --hidden 8 --seed 4)
 "$CLASSIFY" train "${RUN[@]}" --out "$WORK/straight.safetensors" --epochs 3 --log "$WORK/straight.csv" >/dev/null 2>&1 ||

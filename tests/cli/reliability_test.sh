@@ -35,6 +35,17 @@ ls "$OUT"* >/dev/null 2>&1 && fail "diverging run: left $(ls "$OUT"*)"
   --skip-nonfinite >/dev/null 2>"$WORK/stderr"
 grep -q "skipped [0-9]* step(s)" "$WORK/stderr" || fail "--skip-nonfinite: $(cat "$WORK/stderr")"
 rm -f "$OUT"
+# The same on 2 threads (Hogwild): the error of the thread that met it, the others stopped, nothing written.
+"$CLASSIFY" train --train "$TRAIN" --out "$OUT" --pretrained "$WORK/huge.txt" --optimizer sgd --quiet --threads 2 \
+  >"$WORK/stdout" 2>"$WORK/stderr"
+[ $? -eq 1 ] || fail "diverging run on 2 threads: exit code is not 1"
+[ "$(grep -c "^error:" "$WORK/stderr")" -eq 1 ] && grep -q "^error: step 1: the loss is nan" "$WORK/stderr" ||
+  fail "diverging run on 2 threads: $(cat "$WORK/stderr")"
+ls "$OUT"* >/dev/null 2>&1 && fail "diverging run on 2 threads: left $(ls "$OUT"*)"
+"$CLASSIFY" train --train "$TRAIN" --out "$OUT" --pretrained "$WORK/huge.txt" --optimizer sgd --quiet --epochs 1 --batch 1 \
+  --skip-nonfinite --threads 2 >/dev/null 2>"$WORK/stderr"
+grep -q "skipped [0-9]* step(s)" "$WORK/stderr" || fail "--skip-nonfinite on 2 threads: $(cat "$WORK/stderr")"
+rm -f "$OUT"
 expect_error 2 "--lr" "$OUT" -- "$CHARLM" train --text "$DATA/cli/tiny.txt" --out "$OUT" --lr 1e30  # as tg-classify's
 expect_error 1 "holds nan at [0, 0], expected finite parameters" - -- \
   "$CLASSIFY" predict --model "$R/nan_weights.safetensors" --text "the film"

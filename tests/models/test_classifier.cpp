@@ -224,6 +224,39 @@ TEST_CASE("classifier: a sparse embedding gives a row-sparse gradient of the use
   CHECK_FALSE(model.embedding.weight.grad().defined());
 }
 
+TEST_CASE("classifier: sharing_parameters gives a replica on the same storage with gradients of its own") {
+  for (Encoder encoder : {Encoder::bag, Encoder::lstm}) {
+    CAPTURE(encoder_name(encoder));
+    manual_seed(5);
+    TextClassifier model(tiny_config(encoder, 3), /*sparse_embedding=*/true);
+    model.fc.bias.requires_grad_(false);  // a frozen parameter stays frozen in the replica
+    TextClassifier replica = TextClassifier::sharing_parameters(model);
+    CHECK(replica.config().to_json() == model.config().to_json());
+    CHECK(replica.embedding.options().sparse);
+    std::vector<Tensor> mine = replica.parameters(), theirs = model.parameters();
+    REQUIRE(mine.size() == theirs.size());
+    for (size_t p = 0; p < mine.size(); ++p) {
+      CAPTURE(p);
+      CHECK(mine[p].f32() == theirs[p].f32());  // the same storage, not a copy
+      CHECK(mine[p].impl() != theirs[p].impl());
+      CHECK(mine[p].requires_grad() == theirs[p].requires_grad());
+    }
+    CHECK(replica.forward(tiny_tokens(), tiny_lengths()).to_vector() ==
+          model.forward(tiny_tokens(), tiny_lengths()).to_vector());
+
+    // A step through the replica: its gradients, not the model's; the values change for both.
+    replica.loss(replica.forward(tiny_tokens(), tiny_lengths()), indices({2, 0})).backward();
+    CHECK(replica.fc.weight.grad().defined());
+    CHECK_FALSE(replica.fc.bias.grad().defined());
+    for (const Tensor& p : theirs) CHECK_FALSE(p.has_dense_grad());
+    CHECK(model.embedding.weight.sparse_grad() == nullptr);
+    const float before = model.fc.weight.f32()[0];
+    optim::Adam adam(replica.trainable_parameters(), 0.1);
+    adam.step();
+    CHECK(model.fc.weight.f32()[0] != before);
+  }
+}
+
 TEST_CASE("classifier: pretrained vectors fill the embedding, and freeze stops its training") {
   WordVectors vectors;
   vectors.dim = 4;

@@ -44,7 +44,10 @@ CLI::App* add_train(CLI::App& app, TrainOptions& o) {
   auto* pretrained = cmd->add_option("--pretrained", o.pretrained_path, "word vectors to start the embedding from");
   cmd->add_flag("--freeze", o.freeze, "do not train the pretrained embedding")->needs(pretrained);
   cmd->add_option("--seed", o.seed, "seed of every random draw")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "threads for OpenMP and OpenBLAS")->check(tg::at_least(1))->capture_default_str();
+  cmd->add_option("--threads", o.threads,
+                  "training threads; more than 1 share the batches Hogwild, as fastText's -thread (a run is then "
+                  "not reproducible bit for bit)")
+      ->check(tg::at_least(1))->capture_default_str();
   cmd->add_flag("--resume", o.resume,
                 "continue from <out>.state.safetensors; the architecture and --seed must match, --lr, --epochs and "
                 "--threads are taken from this command line");

@@ -2,7 +2,8 @@
 //
 // Every random draw (model init, pretrained rows without a vector, batch order, dropout) comes from
 // tg::default_generator(), seeded by --seed; the training state written after each epoch saves its
-// state, so --resume continues exactly where an uninterrupted run would be.
+// state, so --resume continues exactly where an uninterrupted run would be. That holds on one thread:
+// on more, each epoch runs Hogwild (tools/classify/epoch.hpp), whose result depends on the threads' timing.
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -21,8 +22,8 @@
 #include "optim/sgd.hpp"
 #include "tools/classify/commands.hpp"
 #include "tools/classify/data.hpp"
+#include "tools/classify/epoch.hpp"
 #include "tools/classify/metrics.hpp"
-#include "tools/common/finite.hpp"
 #include "tools/common/memory.hpp"
 #include "tools/common/progress.hpp"
 #include "tools/common/resume.hpp"
@@ -117,55 +118,6 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name, std::v
 // Fails now, before any training, when an output file cannot be written (no such directory, ...).
 void check_writable(const std::string& path) {
   if (!path.empty()) AtomicFile probe(path);  // creates and removes a temporary beside `path`
-}
-
-struct EpochResult {
-  double loss = 0;
-  double accuracy = 0;
-};
-
-// What to do with a step whose loss or gradient is not finite.
-struct NonfinitePolicy {
-  bool skip = false;       // --skip-nonfinite: skip it (and count it) instead of stopping
-  std::string kept;        // for the error: what is on disk, "the model of epoch 3 is kept in m.safetensors"
-  int64_t skipped = 0;
-};
-
-EpochResult train_epoch(models::TextClassifier& model, optim::Optimizer& optimizer,
-                        const std::vector<models::Batch>& batches, Progress& progress, int64_t& step,
-                        NonfinitePolicy& nonfinite) {
-  double loss_sum = 0;
-  int64_t correct = 0, seen = 0;
-  for (const models::Batch& batch : batches) {
-    optimizer.zero_grad();
-    Tensor logits = model.forward(batch.tokens, batch.lengths);  // [B, outputs]
-    Tensor loss = model.loss(logits, batch.labels);
-    loss.backward();
-    // Checked before the update, so the parameters stay the last finite ones.
-    std::string bad = std::isfinite(loss.item()) ? first_nonfinite_gradient(model) : "";
-    if (!std::isfinite(loss.item()) || !bad.empty()) {
-      if (!nonfinite.skip)
-        fail_nonfinite(step + 1, bad.empty() ? fmt::format("the loss is {}", std::isnan(loss.item()) ? "nan" : fmt::format("{}", loss.item()))
-                                             : fmt::format("the gradient of {} is not finite", bad),
-                       nonfinite.kept);
-      ++nonfinite.skipped;
-      optimizer.zero_grad();
-      continue;
-    }
-    optimizer.step();
-    ++step;
-
-    int64_t size = batch.labels.numel();
-    std::vector<int64_t> predicted = model.predicted_classes(logits);
-    for (int64_t b = 0; b < size; ++b) correct += predicted[b] == batch.labels.i64()[b];
-    loss_sum += loss.item() * size;
-    seen += size;
-    progress.step(size, {{"loss", loss_sum / seen}, {"acc", static_cast<double>(correct) / seen}});
-  }
-  if (seen == 0) fail("every step of the epoch had a non-finite loss or gradient ({} skipped)", nonfinite.skipped);
-  EpochResult result{loss_sum / seen, static_cast<double>(correct) / seen};
-  progress.finish({{"loss", result.loss}, {"acc", result.accuracy}});
-  return result;
 }
 
 // The curves so far, with the epoch whose model is kept (`kept_epoch`) marked.
@@ -298,12 +250,15 @@ int run_train(const TrainOptions& options) {
   NonfinitePolicy nonfinite{.skip = options.skip_nonfinite,
                             .kept = fmt::format("{} keeps the best epoch so far", options.out_path)};
   if (state.epoch == 0) nonfinite.kept = fmt::format("nothing was saved ({} is not written)", options.out_path);
+  EpochTrainer trainer(model, *optimizer,
+                       [&](std::vector<Tensor> params) { return make_optimizer(options.optimizer, std::move(params), lr); },
+                       options.threads, options.seed);
   auto start = std::chrono::steady_clock::now();
   for (int64_t epoch = state.epoch + 1; epoch <= options.epochs; ++epoch) {
     std::vector<models::Batch> batches = models::shuffled_batches(data.train, options.batch_size, default_generator());
     Progress progress(fmt::format("epoch {}/{}", epoch, options.epochs), static_cast<int64_t>(batches.size()),
                       {.unit = "ex", .quiet = options.quiet});
-    EpochResult train = train_epoch(model, *optimizer, batches, progress, state.step, nonfinite);
+    EpochResult train = trainer.train(batches, progress, state.step, nonfinite);
     double valid_loss = 0;
     Confusion valid = evaluate(model, data.valid, 256, &valid_loss);
     double seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
