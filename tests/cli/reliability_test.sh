@@ -62,6 +62,9 @@ rm -f "$OUT"
 # 5. Absurd sizes refused up front with a readable number.
 expect_error 1 "this run needs 64.1 TB" "$OUT" -- "$CHARLM" train --text "$DATA/cli/tiny.txt" --out "$OUT" --hidden 1000000
 expect_error 1 "the machine has" "$OUT" -- "$CHARLM" train --text "$DATA/cli/tiny.txt" --out "$OUT" --batch 16000000
+# Each tg-classify thread has its own gradient and Adam moments (Hogwild): counted per thread. This run
+# (about 0.5 GB on 1 thread) needs hundreds of GB on 1000.
+expect_error 1 "this run needs" "$OUT" -- "$CLASSIFY" train --train "$TRAIN" --out "$OUT" --dim 1048576 --threads 1000
 expect_error 2 "--batch" "$OUT" -- "$CHARLM" train --text "$DATA/cli/tiny.txt" --out "$OUT" --batch 1000000000000
 expect_error 2 "--layers" "$OUT" -- "$CHARLM" train --text "$DATA/cli/tiny.txt" --out "$OUT" --layers 100000
 

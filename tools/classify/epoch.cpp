@@ -34,10 +34,11 @@ struct Share {
   int64_t correct = 0, seen = 0, skipped = 0;
 };
 
-// What the threads of one epoch share: the steps and examples done so far (for the progress line and
-// for naming a failing step), and whether one of them has failed (the others then stop). The progress
-// line is thread 0's alone; it has counted steps_shown and examples_shown of them so far.
+// What the threads of one epoch share: the next batch to take, the steps and examples done so far (for
+// the progress line and for naming a failing step), and whether one of them has failed (the others then
+// stop). The progress line is thread 0's alone; it has counted steps_shown and examples_shown so far.
 struct Shared {
+  std::atomic<size_t> next_batch{0};
   std::atomic<int64_t> steps{0}, examples{0};
   std::atomic<bool> stop{false};
   int64_t steps_shown = 0, examples_shown = 0;
@@ -51,14 +52,18 @@ void show_progress(Progress& progress, Shared& shared, const Metrics& metrics) {
   shared.examples_shown = examples;
 }
 
-// Trains `model` on batches first, first + stride, ...; the thread with first == 0 draws the progress
-// line (its loss and accuracy so far, everyone's examples). step_before: the steps taken before this epoch.
+// Trains `model` on the next batch not yet taken, until none is left. Taking them one by one, rather
+// than every other one, keeps both threads busy to the end when one runs slower (this machine's vCPUs
+// take turns at being up to 1.7x slower). Thread 0 draws the progress line (its loss and accuracy so
+// far, everyone's examples). step_before: the steps taken before this epoch.
 Share train_share(models::TextClassifier& model, optim::Optimizer& optimizer, const std::vector<models::Batch>& batches,
-                  size_t first, size_t stride, int64_t step_before, const NonfinitePolicy& nonfinite,
-                  Shared& shared, Progress& progress) {
+                  bool draws_progress, int64_t step_before, const NonfinitePolicy& nonfinite, Shared& shared,
+                  Progress& progress) {
   Share share;
-  for (size_t i = first; i < batches.size() && !shared.stop.load(std::memory_order_relaxed); i += stride) {
-    const models::Batch& batch = batches[i];
+  while (!shared.stop.load(std::memory_order_relaxed)) {
+    const size_t taken = shared.next_batch++;
+    if (taken >= batches.size()) break;
+    const models::Batch& batch = batches[taken];
     optimizer.zero_grad();
     Tensor logits = model.forward(batch.tokens, batch.lengths);  // [B, outputs]
     Tensor loss = model.loss(logits, batch.labels);
@@ -84,7 +89,7 @@ Share train_share(models::TextClassifier& model, optim::Optimizer& optimizer, co
     share.seen += size;
     shared.steps += 1;
     shared.examples += size;
-    if (first == 0)
+    if (draws_progress)
       show_progress(progress, shared,
                     {{"loss", share.loss_sum / share.seen}, {"acc", static_cast<double>(share.correct) / share.seen}});
   }
@@ -106,7 +111,7 @@ EpochResult EpochTrainer::train(const std::vector<models::Batch>& batches, Progr
   std::vector<Share> shares(threads);
   Shared shared;
   if (threads == 1) {
-    shares[0] = train_share(model_, optimizer_, batches, 0, 1, step, nonfinite, shared, progress);
+    shares[0] = train_share(model_, optimizer_, batches, true, step, nonfinite, shared, progress);
   } else {
     // Built here, before the threads start (building one draws from this thread's generator).
     for (size_t k = 1; k < threads; ++k)
@@ -124,7 +129,7 @@ EpochResult EpochTrainer::train(const std::vector<models::Batch>& batches, Progr
         if (k > 0) replicas_[k]->model.train(model_.is_training());
         models::TextClassifier& model = k == 0 ? model_ : replicas_[k]->model;
         optim::Optimizer& optimizer = k == 0 ? optimizer_ : *replicas_[k]->optimizer;
-        shares[k] = train_share(model, optimizer, batches, k, threads, step, nonfinite, shared, progress);
+        shares[k] = train_share(model, optimizer, batches, k == 0, step, nonfinite, shared, progress);
       } catch (...) {
         errors[k] = std::current_exception();
         shared.stop = true;

@@ -3,7 +3,7 @@
 //
 // On one thread the batches run in order, and a run is reproducible bit for bit (--resume included).
 // On T > 1 threads the epoch runs Hogwild, as fastText's -thread does (Niu et al., "Hogwild!", 2011):
-// thread k takes batches k, k + T, k + 2T, ... and every thread updates the one set of parameters
+// each thread takes the next batch not yet taken, and every thread updates the one set of parameters
 // without locks. Thread 0 trains the model itself; each other thread trains a replica, a model whose
 // parameters share the model's storage (Tensor::set_data) but have gradients of their own, with an
 // optimizer of its own (its own Adam moments) and its own tape and generator (dropout), all of which

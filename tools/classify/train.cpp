@@ -164,10 +164,12 @@ MemoryEstimate estimate_memory(const models::ClassifierConfig& config, const Tra
   double longest = lengths.empty() ? 1 : std::max(lengths[0], 1.0);
   double batch_positions = lstm ? B * longest : std::max(std::accumulate(lengths.begin(), top, 0.0), 1.0);
   double per_position = 2 * D + (lstm ? 2 * (4 * H + 3 * H + D) : 0);  // embedding rows (+ LSTM gates, states)
+  // On T threads each has a gradient, Adam's moments and a batch of its own (tools/classify/epoch.hpp).
+  const double threads = double(options.threads);
   MemoryEstimate need;
-  need.parameters = 4 * 2 * params;                                  // values and gradients, f32
-  need.optimizer = options.optimizer == "sgd" ? 0 : 4 * 2 * params;  // Adam's two moments
-  need.activations = 4 * batch_positions * per_position + 8 * B * longest;  // + the padded [B, T] ids
+  need.parameters = 4 * (1 + threads) * params;                                // values, gradients, f32
+  need.optimizer = options.optimizer == "sgd" ? 0 : threads * 4 * 2 * params;  // Adam's two moments
+  need.activations = threads * (4 * batch_positions * per_position + 8 * B * longest);  // + the [B, T] ids
   need.data = 8 * tokens;
   return need;
 }
