@@ -1,11 +1,12 @@
 // LSTM as one fused tape op per layer and direction. Read in this order:
-//   1. Steps: which time step of each sequence a direction works on at step s, and Packed: where
-//      output, h_n and c_n sit in the op's one result;
+//   1. Steps: which time step of each sequence a direction works on at step s, Packed: where output,
+//      h_n and c_n sit in the op's one result, and Input: x, or its products with W_ih as table rows;
 //   2. cell_forward / cell_backward: one step of one row, plain float loops over H (the activations,
 //      sigmoid and tanh, are core/fast_math.hpp's, which vectorise);
 //   3. lstm_direction: the whole sequence forward (one big sgemm, then one small sgemm and one gate pass
 //      per step), then lstm_direction_backward (BPTT, then every weight gradient as one big sgemm);
-//   4. the LSTM module, which composes lstm_direction over layers and directions.
+//   4. the LSTM module, which composes lstm_direction over layers and directions (forward, and
+//      forward_embedded, which hands layer 0 its input as rows of table W_ih^T).
 #include "nn/lstm.hpp"
 
 #include <algorithm>

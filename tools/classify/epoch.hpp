@@ -5,15 +5,17 @@
 // On T > 1 threads the epoch runs Hogwild, as fastText's -thread does (Niu et al., "Hogwild!", 2011):
 // each thread takes the next batch not yet taken, and every thread updates the one set of parameters
 // without locks. Thread 0 trains the model itself; each other thread trains a replica, a model whose
-// parameters share the model's storage (Tensor::set_data) but have gradients of their own, with an
-// optimizer of its own (its own Adam moments) and its own tape and generator (dropout), all of which
-// live as long as the EpochTrainer, across epochs.
+// parameters share the model's storage but have gradients of their own (TextClassifier::
+// sharing_parameters), with an optimizer of its own (its own Adam moments) and its own tape and generator
+// (dropout), all of which live as long as the EpochTrainer, across epochs.
 //
-// A row that one thread updates while another reads it is a race on its floats: Hogwild accepts it. The
-// steps of a batch touch a few hundred of the table's rows, so two threads rarely meet on one, and a
-// stale read costs a little noise in one step. What it costs: a run on T > 1 threads depends on the
-// threads' timing, so it is not reproducible bit for bit; the model it trains is as good (the README's
-// Benchmarks has SST-2's dev accuracy on 1 and 2 threads).
+// A row that one thread updates while another reads it is a race on its floats: Hogwild accepts it. A
+// batch touches a few hundred of the table's rows; the rare words' rows are seldom in both threads'
+// batches at once, the frequent words' always, and a stale read costs a little noise in one step. Those
+// shared rows move between the cores' caches at every step, which is why 2 threads are not 2x faster
+// here (models/README.md). A run on T > 1 threads depends on the threads' timing, so it is not
+// reproducible bit for bit, and --resume gives the other threads' optimizers fresh moments; its dev
+// accuracy stays within the spread of runs (the README's Benchmarks has SST-2's on 1 and 2 threads).
 #include <cstdint>
 #include <functional>
 #include <memory>
