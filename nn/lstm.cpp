@@ -20,6 +20,7 @@
 #include "core/random.hpp"
 #include "core/tape.hpp"
 #include "nn/embedding.hpp"
+#include "nn/embedding_rows.hpp"
 #include "nn/linear.hpp"
 
 namespace tg::nn {
@@ -77,6 +78,7 @@ struct Saved {
   Tensor h;       // [(S + 1) * B, H]  h[0] = h0, h[s + 1] = the hidden state after step s
   Tensor c;       // [(S + 1) * B, H]  the same for the cell state
   Tensor tanh_c;  // [S * B, H]        tanh(c) after each step
+  std::vector<int64_t> row_ids;  // [S * B] by rows (Input): each row's id, padding_idx where not valid
 };
 
 // A layer-direction's input, in one of two forms (the first computes what the second looks up):
@@ -171,13 +173,17 @@ void input_products(const Input& in, const Tensor& w_ih, const Steps& st, Saved&
   if (in.by_rows()) {
     const float* projected = in.projected.f32();
     const int64_t* ids = in.ids.i64();
+    sv.row_ids.assign(size_t(S * B), in.padding_idx);
     for (int64_t s = 0; s < S; ++s)
       for (int64_t b = 0; b < B; ++b) {
         float* to = gates + (s * B + b) * G;
-        if (st.valid(b, s))
-          std::memcpy(to, projected + ids[st.x_row(b, st.time(b, s))] * G, size_t(G) * sizeof(float));
-        else
+        if (!st.valid(b, s)) {
           std::fill_n(to, G, 0.0f);
+          continue;
+        }
+        const int64_t id = ids[st.x_row(b, st.time(b, s))];
+        sv.row_ids[size_t(s * B + b)] = id;
+        std::memcpy(to, projected + id * G, size_t(G) * sizeof(float));
       }
     return;
   }
@@ -203,7 +209,7 @@ void input_products(const Input& in, const Tensor& w_ih, const Steps& st, Saved&
 Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                       const Tensor& b_hh, const Tensor& h0, const Tensor& c0, const Steps& st) {
   const int64_t B = st.batch, S = st.count, H = w_hh.size(1), G = checked_mul(4, H, "lstm");
-  Saved sv{Tensor(), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}), empty({S * B, H})};
+  Saved sv{Tensor(), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}), empty({S * B, H}), {}};
   input_products(in, w_ih, st, sv);
   float *gates = sv.gates.f32(), *h = sv.h.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32();
   Tensor bias_buf = empty({G});  // b_ih + b_hh
@@ -298,19 +304,9 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv, bool by_
       db.write([&](auto store) {
         for (int64_t j = 0; j < G; ++j) store(db.data[j], dbias[j]);
       });
-  if (by_rows) {
-    if (float* dprojected = n.grad_in(0)) {
-      const int64_t* ids = n.input(1).i64();
-      for (int64_t s = 0; s < S; ++s)
-        for (int64_t b = 0; b < B; ++b) {
-          if (!st.valid(b, s)) continue;
-          const int64_t id = ids[st.x_row(b, st.time(b, s))];
-          if (id == padding_idx) continue;
-          const float* from = dgates + (s * B + b) * G;
-          float* to = dprojected + id * G;
-          for (int64_t j = 0; j < G; ++j) to[j] += from[j];
-        }
-    }
+  if (by_rows) {  // the lookup's backward, as nn::embedding's: projected is computed, so its gradient is dense
+    if (n.input(0).requires_grad())
+      embedding_rows::add_to_table_grad(n, {}, sv.row_ids.data(), nullptr, S * B, dgates, padding_idx, nullptr);
     return;
   }
   const int64_t I = sv.xs.size(1);

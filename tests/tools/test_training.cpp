@@ -26,6 +26,18 @@ TEST_CASE("first_nonfinite_gradient names the first parameter whose gradient hol
   CHECK(error_of([] { tg::fail_nonfinite(7, "the loss is nan", "nothing was saved"); }).find("step 7: the loss is nan") == 0);
 }
 
+TEST_CASE("nonfinite_step names the loss first, then the first non-finite gradient, else nothing") {
+  tg::nn::Linear fc(2, 1);
+  fc.forward(tg::tensor({1.0f, 2.0f}, {1, 2})).sum().backward();
+  CHECK(tg::nonfinite_step(0.5, fc) == "");
+  CHECK(tg::nonfinite_step(std::numeric_limits<double>::quiet_NaN(), fc) == "the loss is nan");
+  CHECK(tg::nonfinite_step(std::numeric_limits<double>::infinity(), fc) == "the loss is inf");
+  fc.weight.zero_grad();
+  fc.weight.set_grad(tg::tensor({1.0f, std::numeric_limits<float>::infinity()}, {1, 2}));
+  CHECK(tg::nonfinite_step(0.5, fc) == "the gradient of weight is not finite");
+  CHECK(tg::nonfinite_step(std::numeric_limits<double>::quiet_NaN(), fc) == "the loss is nan");
+}
+
 TEST_CASE("first_nonfinite_gradient sees a nan in an embedding gradient held as rows, and leaves it held") {
   tg::nn::Embedding embedding(100, 3);
   tg::Tensor ids = tg::indices({5, 7}, {2});

@@ -147,12 +147,9 @@ void Trainer::train_step() {
   Tensor loss = model_.loss(batch);
   loss.backward();
   // Checked before clipping and the update: the parameters stay the last finite ones.
-  std::string bad = std::isfinite(loss.item()) ? first_nonfinite_gradient(model_) : "";
-  if (!std::isfinite(loss.item()) || !bad.empty()) {
+  if (std::string what = nonfinite_step(loss.item(), model_); !what.empty()) {
     if (!args_.skip_nonfinite)
-      fail_nonfinite(step_ + 1,
-                     bad.empty() ? fmt::format("the loss is {}", std::isnan(loss.item()) ? "nan" : fmt::format("{}", loss.item()))
-                                 : fmt::format("the gradient of {} is not finite", bad),
+      fail_nonfinite(step_ + 1, what,
                      saved_step_ > 0 ? fmt::format("{} keeps step {}", args_.out, saved_step_)
                                      : fmt::format("nothing was saved ({} is not written)", args_.out));
     ++skipped_steps_;

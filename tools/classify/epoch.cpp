@@ -1,10 +1,8 @@
 #include "tools/classify/epoch.hpp"
 
 #include <atomic>
-#include <cmath>
 #include <exception>
 
-#include <fmt/format.h>
 #include <omp.h>
 
 #include "core/error.hpp"
@@ -69,13 +67,8 @@ Share train_share(models::TextClassifier& model, optim::Optimizer& optimizer, co
     Tensor loss = model.loss(logits, batch.labels);
     loss.backward();
     // Checked before the update, so the parameters stay the last finite ones.
-    std::string bad = std::isfinite(loss.item()) ? first_nonfinite_gradient(model) : "";
-    if (!std::isfinite(loss.item()) || !bad.empty()) {
-      if (!nonfinite.skip)
-        fail_nonfinite(step_before + shared.steps.load() + 1,
-                       bad.empty() ? fmt::format("the loss is {}", std::isnan(loss.item()) ? "nan" : fmt::format("{}", loss.item()))
-                                   : fmt::format("the gradient of {} is not finite", bad),
-                       nonfinite.kept);
+    if (std::string what = nonfinite_step(loss.item(), model); !what.empty()) {
+      if (!nonfinite.skip) fail_nonfinite(step_before + shared.steps.load() + 1, what, nonfinite.kept);
       ++share.skipped;
       optimizer.zero_grad();
       continue;

@@ -1,7 +1,10 @@
 #include "tools/common/finite.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+
+#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/sparse_grad.hpp"
@@ -34,6 +37,12 @@ std::string first_nonfinite_gradient(const nn::Module& model) {
     if (const RowSparseGrad* sparse = param.sparse_grad(); sparse && !all_finite(sparse->values)) return name;
   }
   return "";
+}
+
+std::string nonfinite_step(double loss, const nn::Module& model) {
+  if (!std::isfinite(loss)) return fmt::format("the loss is {}", std::isnan(loss) ? "nan" : fmt::format("{}", loss));
+  std::string bad = first_nonfinite_gradient(model);
+  return bad.empty() ? "" : fmt::format("the gradient of {} is not finite", bad);
 }
 
 void fail_nonfinite(int64_t step, const std::string& what, const std::string& kept) {
