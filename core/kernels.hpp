@@ -42,6 +42,20 @@ void parallel_for(int64_t n, F f) {
   parallel_for(n, n, f);
 }
 
+// Asks the cache for row r of a float32 [V, D] table ahead of its use, every 64-byte line it spans: a
+// batch's rows are scattered over the table, so the hardware prefetcher cannot guess them. for_write:
+// the line is fetched to be written (an optimizer's p, m, v), saving the second request a store makes.
+// Measured, 1 thread: Embedding's forward fetching the row eight positions ahead took W1 from 1.335 to
+// 0.696 ms; LazyAdam fetching p, m and v four rows ahead took W6s from 7.3 to 6.2-6.5 ms.
+inline void prefetch_row(const float* table, int64_t r, int64_t D, bool for_write = false) {
+  const uintptr_t first = reinterpret_cast<uintptr_t>(table + r * D) / 64 * 64;
+  const uintptr_t last = reinterpret_cast<uintptr_t>(table + (r + 1) * D - 1);
+  for (uintptr_t line = first; line <= last; line += 64) {
+    if (for_write) __builtin_prefetch(reinterpret_cast<const void*>(line), 1);
+    else __builtin_prefetch(reinterpret_cast<const void*>(line));
+  }
+}
+
 // Strides of an operand of shape `in` read as if broadcast to `out` (0 along broadcast dims),
 // right-aligned to out's dims as in NumPy.
 inline std::array<int64_t, Shape::kMaxDims> broadcast_strides(const Shape& in, const Shape& out) {

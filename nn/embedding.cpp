@@ -174,7 +174,7 @@ Tensor embedding(const Tensor& weight, const Tensor& idx, const EmbeddingOptions
     const float* table = weight.f32();
     constexpr int64_t kPrefetchAhead = 8;  // positions: the row eight ahead is fetched meanwhile
     detail::parallel_for(n, n * dim, [=](int64_t j) {
-      if (j + kPrefetchAhead < n) embedding_rows::prefetch_row(table, pi[j + kPrefetchAhead], dim);
+      if (j + kPrefetchAhead < n) detail::prefetch_row(table, pi[j + kPrefetchAhead], dim);
       std::memcpy(py + j * dim, table + pi[j] * dim, size_t(dim) * sizeof(float));
     });
   } else if (weight.dtype() == DType::f16) {  // gather and convert each row to float32

@@ -100,7 +100,7 @@ Tensor bag_op(const Tensor& input, const Tensor& weight, std::vector<int64_t> st
     int64_t count = 0;
     for (int64_t j = starts[size_t(b)]; j < starts[size_t(b) + 1]; ++j) {
       if (j + kPrefetchAhead < N && weight.dtype() == DType::f32)
-        embedding_rows::prefetch_row(weight.f32(), idx[j + kPrefetchAhead], D);
+        detail::prefetch_row(weight.f32(), idx[j + kPrefetchAhead], D);
       if (idx[j] == padding_idx) continue;
       const float* row = table_row(weight, idx[j], scratch.data());
       if (mode != Mode::max) {

@@ -34,12 +34,4 @@ TableGradRoute table_grad_route(const Tensor& weight, bool sparse, int64_t posit
 void add_to_table_grad(Node& node, TableGradRoute route, const int64_t* idx, const int64_t* value_of, int64_t n,
                        const float* values, int64_t padding_idx, const float* scale);
 
-// Asks the cache for row r of a float32 [V, D] table ahead of its use: a batch's rows are scattered over
-// the table, so the hardware prefetcher cannot guess them. Embedding's forward fetching the row eight
-// positions ahead took W1 from 1.335 to 0.696 ms (6 interleaved runs, 1 thread).
-inline void prefetch_row(const float* table, int64_t r, int64_t D) {
-  const char* row = reinterpret_cast<const char*>(table + r * D);
-  for (int64_t byte = 0; byte < D * int64_t(sizeof(float)); byte += 64) __builtin_prefetch(row + byte);
-}
-
 }  // namespace tg::nn::embedding_rows

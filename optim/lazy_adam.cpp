@@ -79,8 +79,14 @@ void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
   s.minus_step_size = float(-(lr() * std::sqrt(1 - std::pow(options_.beta2, t)) / (1 - std::pow(options_.beta1, t))));
   s.eps = float(options_.eps);
 
+  constexpr int64_t kPrefetchAhead = 4;  // rows: 2, 4, 8 and 16 ahead all took W6s from 8.3 to 6.5-6.9 ms
   detail::parallel_for(present.count, present.count * width, [=](int64_t k) {
     const int64_t offset = (present.row_index ? present.row_index[k] : k) * width;
+    if (present.row_index && k + kPrefetchAhead < present.count) {  // scattered rows: ask for a later one now
+      const int64_t ahead = present.row_index[k + kPrefetchAhead];
+      for (const float* buffer : {p, m, v})  // p is null for a float16 / bfloat16 table
+        if (buffer) detail::prefetch_row(buffer, ahead, width, true);
+    }
     const float* g = present.values + k * width;
     if (p) return lazy_adam_row(p + offset, g, m + offset, v + offset, width, s);
     std::vector<float> row(static_cast<size_t>(width));  // a reduced-precision row in float32, rounded once when stored back
