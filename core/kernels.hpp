@@ -46,7 +46,8 @@ void parallel_for(int64_t n, F f) {
 // batch's rows are scattered over the table, so the hardware prefetcher cannot guess them. for_write:
 // the line is fetched to be written (an optimizer's p, m, v), saving the second request a store makes.
 // Measured, 1 thread: Embedding's forward fetching the row eight positions ahead took W1 from 1.335 to
-// 0.696 ms; LazyAdam fetching p, m and v four rows ahead took W6s from 7.3 to 6.2-6.5 ms.
+// 0.696 ms (an earlier machine); LazyAdam fetching p, m and v four rows ahead took W6s from 7.3 to
+// 6.2-6.5 ms (the AMD EPYC VM of the README's Benchmarks).
 inline void prefetch_row(const float* table, int64_t r, int64_t D, bool for_write = false) {
   const uintptr_t first = reinterpret_cast<uintptr_t>(table + r * D) / 64 * 64;
   const uintptr_t last = reinterpret_cast<uintptr_t>(table + (r + 1) * D - 1);
