@@ -79,7 +79,7 @@ void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
   s.minus_step_size = float(-(lr() * std::sqrt(1 - std::pow(options_.beta2, t)) / (1 - std::pow(options_.beta1, t))));
   s.eps = float(options_.eps);
 
-  constexpr int64_t kPrefetchAhead = 4;  // rows: 2, 4, 8 and 16 ahead all took W6s from 8.3 to 6.5-6.9 ms
+  constexpr int64_t kPrefetchAhead = 4;  // rows: 2, 4, 8 and 16 ahead all took W6s from 8.3 to 6.5-7.0 ms
   detail::parallel_for(present.count, present.count * width, [=](int64_t k) {
     const int64_t offset = (present.row_index ? present.row_index[k] : k) * width;
     if (present.row_index && k + kPrefetchAhead < present.count) {  // scattered rows: ask for a later one now
