@@ -56,6 +56,7 @@ struct Char {
 
 std::vector<Char> split_utf8(std::string_view text) {
   std::vector<Char> chars;
+  chars.reserve(text.size());  // at most one character a byte
   for (size_t at = 0; at < text.size();) {
     int length = utf8_sequence_length(text, at);
     std::string_view bytes = text.substr(at, length > 0 ? length : 1);
@@ -128,7 +129,9 @@ void append_lowercase(std::string& out, const Char& ch) {
   char32_t cp = ch.code_point;
   bool ascii_capital = cp >= 'A' && cp <= 'Z';
   bool latin1_capital = cp >= 0xC0 && cp <= 0xDE && cp != 0xD7;  // 0xD7 is '×'
-  if (ascii_capital || latin1_capital) {
+  if (cp < 0x80) {  // one byte, appended as one (most text: += of a string_view is a call per character)
+    out.push_back(static_cast<char>(ascii_capital ? cp + 0x20 : cp));
+  } else if (latin1_capital) {
     append_utf8(out, cp + 0x20);
   } else {
     out += ch.bytes;
