@@ -40,7 +40,7 @@ float* grad_buffer(TensorImpl& t) {
   if (!t.grad) {
     t.grad = zeros(t.shape).take_impl();
   }
-  return reinterpret_cast<float*>(t.grad->storage->data) + t.grad->offset;
+  return t.grad->f32_data();
 }
 
 const Tensor& tape_output(int64_t index) { return tape.nodes[size_t(index)].output; }
@@ -49,8 +49,7 @@ const Tensor& tape_output(int64_t index) { return tape.nodes[size_t(index)].outp
 static bool on_this_tape(const Tensor& t) { return t.impl()->node >= 0 && t.impl()->epoch == tape.epoch; }
 
 const float* Node::grad_out() const {
-  const TensorImpl& grad = *output.impl()->grad;
-  return reinterpret_cast<const float*>(grad.storage->data) + grad.offset;
+  return output.impl()->grad->f32_data();
 }
 
 float* Node::grad_in(int i) {

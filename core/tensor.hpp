@@ -64,6 +64,9 @@ struct TensorImpl {
   int64_t node = -1;
   uint64_t epoch = 0;
   std::string name;  // optional, shown in to_dot()
+
+  // The first element as f32, unchecked: for code that holds an impl (a gradient), not a handle.
+  float* f32_data() const { return reinterpret_cast<float*>(storage->data) + offset; }
 };
 
 // A new, empty TensorImpl (no storage yet), from a per-thread pool (core/pool.hpp): every op makes

@@ -110,10 +110,10 @@ void Adam::update(size_t index, Tensor& param, ParamState& state) {
   const int64_t n = param.numel();
   const RowSparseGrad* rows = param.grad_rows();
   const bool by_rows = rows && !param.impl()->grad && !param.sparse_grad();
-  const Tensor grad = by_rows ? Tensor() : dense_grad(index);
+  Tensor made;
   AdamOperands o;
   o.p = param.f32();
-  o.g = by_rows ? nullptr : grad.f32();
+  o.g = by_rows ? nullptr : dense_grad(index, made);
   o.m = zero_buffer(state, "exp_avg", param).f32();
   o.v = zero_buffer(state, "exp_avg_sq", param).f32();
   o.v_max = options_.amsgrad ? zero_buffer(state, "max_exp_avg_sq", param).f32() : nullptr;

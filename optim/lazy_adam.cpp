@@ -60,12 +60,13 @@ static void lazy_adam_row(float* __restrict p, const float* __restrict g, float*
 void LazyAdam::update(size_t index, Tensor& param, ParamState& state) {
   const RowSparseGrad* sparse = param.sparse_grad();
   const bool only_sparse = sparse && !param.has_dense_grad();
-  const Tensor dense = only_sparse ? Tensor() : dense_grad(index);
+  Tensor made;
+  const float* dense = only_sparse ? nullptr : dense_grad(index, made);
   const int64_t rows_in_param = param.dim() == 0 ? 1 : param.size(0);
   const int64_t width = param.numel() / std::max<int64_t>(rows_in_param, 1);
   const PresentRows present = only_sparse
       ? PresentRows{sparse->rows.i64(), sparse->values.f32(), sparse->rows.numel(), width}
-      : PresentRows{nullptr, dense.f32(), rows_in_param, width};
+      : PresentRows{nullptr, dense, rows_in_param, width};
 
   // p: the table as float32, or for a float16 / bfloat16 table its raw rows (converted row by row).
   const DType dtype = param.dtype();

@@ -62,10 +62,10 @@ void Optimizer::zero_grad() {
 
 void Optimizer::check_gradient(size_t index) const {
   const Tensor& param = params_[index];
-  const Tensor grad = param.impl()->grad ? Tensor(param.impl()->grad) : Tensor();  // not grad(): no writing out
-  if (grad.defined() && (grad.dtype() != DType::f32 || !(grad.shape() == param.shape())))
+  const TensorImpl* grad = param.impl()->grad.get();  // not grad(): no writing out, no handle copied
+  if (grad && (grad->dtype != DType::f32 || !(grad->shape == param.shape())))
     fail("{}: the gradient of parameter {} is {} {}, expected float32 {} as the parameter", kind_, index,
-         dtype_name(grad.dtype()), grad.shape(), param.shape());
+         dtype_name(grad->dtype), grad->shape, param.shape());
   for (const RowSparseGrad* sparse : {param.sparse_grad(), param.grad_rows()}) {
     if (!sparse) continue;
     if (param.dim() == 0) fail("{}: parameter {} is a scalar but has a row-sparse gradient", kind_, index);
@@ -83,18 +83,18 @@ void Optimizer::check_gradient(size_t index) const {
   }
 }
 
-Tensor Optimizer::dense_grad(size_t index) const {
+const float* Optimizer::dense_grad(size_t index, Tensor& made) const {
   const Tensor& param = params_[index];
-  Tensor grad = param.grad();
+  if (param.grad_rows()) param.grad();  // writes the rows held apart into the dense gradient
+  const TensorImpl* grad = param.impl()->grad.get();
+  const float* g = grad ? grad->f32_data() : nullptr;
   const RowSparseGrad* sparse = param.sparse_grad();
-  if (!sparse) return grad;
-  Tensor dense = to_dense(*sparse, param.shape());
-  if (grad.defined()) {
-    float* out = dense.f32();
-    const float* g = grad.f32();
-    for (int64_t i = 0; i < dense.numel(); ++i) out[i] += g[i];
-  }
-  return dense;
+  if (!sparse) return g;
+  made = to_dense(*sparse, param.shape());
+  float* out = made.f32();
+  if (g)
+    for (int64_t i = 0; i < made.numel(); ++i) out[i] += g[i];
+  return out;
 }
 
 Tensor& Optimizer::zero_buffer(ParamState& state, const std::string& name, const Tensor& param) {

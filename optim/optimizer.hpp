@@ -75,10 +75,12 @@ class Optimizer {
   virtual std::map<std::string, std::string> hyperparameters() const = 0;
   virtual void set_hyperparameters(const std::map<std::string, std::string>& values) = 0;
 
-  // The parameter's gradient as one dense f32 tensor: the dense gradient (its rows held apart,
+  // The parameter's gradient as one dense f32 array [numel]: the dense gradient (its rows held apart,
   // TensorImpl::grad_rows, written into it), the row-sparse one made dense, or their sum when both
-  // exist.
-  Tensor dense_grad(size_t index) const;
+  // exist; `made` holds the last two. The dense gradient alone is read where it is, through its
+  // TensorImpl: a copy of its handle would cost two atomic instructions once the process has a second
+  // thread (core/tape.hpp's InputList says why), a part of a tiny model's step.
+  const float* dense_grad(size_t index, Tensor& made) const;
   // The named buffer of a parameter, created zero-filled (the parameter's shape) on first use.
   static Tensor& zero_buffer(ParamState& state, const std::string& name, const Tensor& param);
 

@@ -25,10 +25,10 @@ std::vector<std::string> SGD::buffer_names() const {
 
 // param, grad, buf: [n]. The float constants are rounded once, as PyTorch's kernels do.
 void SGD::update(size_t index, Tensor& param, ParamState& state) {
-  const Tensor grad = dense_grad(index);
+  Tensor made;
+  const float* g = dense_grad(index, made);
   const int64_t n = param.numel();
   float* p = param.f32();
-  const float* g = grad.f32();
   const float weight_decay = float(options_.weight_decay), momentum = float(options_.momentum);
   const float keep = float(1 - options_.dampening), minus_lr = float(-lr());
   const bool use_momentum = options_.momentum != 0, nesterov = options_.nesterov;
