@@ -17,16 +17,47 @@ void WordCounts::add(const std::vector<std::string>& tokens) {
   for (const std::string& token : tokens) add(token);
 }
 
+static uint32_t token_hash(std::string_view token) { return uint32_t(std::hash<std::string_view>{}(token)); }
+
+size_t WordCounts::find_slot(std::string_view token, uint32_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t k = hash & mask;; k = (k + 1) & mask) {
+    const uint64_t slot = slots_[k];
+    if (slot == 0) return k;
+    if (uint32_t(slot >> 32) == hash && entries_[uint32_t(slot) - 1].first == token) return k;
+  }
+}
+
+void WordCounts::grow() {
+  std::vector<uint64_t> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(1024, old.size() * 2), 0);
+  const size_t mask = slots_.size() - 1;
+  for (uint64_t slot : old) {  // every token is distinct: each goes into the first empty slot from its hash
+    if (slot == 0) continue;
+    size_t k = uint32_t(slot >> 32) & mask;
+    while (slots_[k] != 0) k = (k + 1) & mask;
+    slots_[k] = slot;
+  }
+}
+
 size_t WordCounts::add(const std::string& token, int64_t count) {
-  auto [it, is_new] = position_.try_emplace(token, entries_.size());
-  if (is_new) entries_.emplace_back(token, 0);
-  entries_[it->second].second += count;
-  return it->second;
+  if (2 * (entries_.size() + 1) > slots_.size()) grow();
+  const uint32_t hash = token_hash(token);
+  uint64_t& slot = slots_[find_slot(token, hash)];
+  if (slot == 0) {
+    if (entries_.size() >= UINT32_MAX) fail("word counts: more than {} distinct tokens", UINT32_MAX - 1);
+    entries_.emplace_back(token, 0);
+    slot = uint64_t(hash) << 32 | uint64_t(entries_.size());
+  }
+  const size_t index = uint32_t(slot) - 1;
+  entries_[index].second += count;
+  return index;
 }
 
 int64_t WordCounts::count(const std::string& token) const {
-  auto it = position_.find(token);
-  return it == position_.end() ? 0 : entries_[it->second].second;
+  if (slots_.empty()) return 0;
+  const uint64_t slot = slots_[find_slot(token, token_hash(token))];
+  return slot == 0 ? 0 : entries_[uint32_t(slot) - 1].second;
 }
 
 // ---- Vocab ----

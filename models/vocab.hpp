@@ -38,8 +38,18 @@ class WordCounts {
   const std::vector<std::pair<std::string, int64_t>>& entries() const { return entries_; }
 
  private:
+  // The slot of `token` in slots_: the one holding its entry, or the empty one where it would go.
+  size_t find_slot(std::string_view token, uint32_t hash) const;
+  void grow();
+
   std::vector<std::pair<std::string, int64_t>> entries_;
-  StringMap<size_t> position_;  // token -> index into entries_
+  // token -> index into entries_, as a table of its own rather than a StringMap: counting is one lookup
+  // per word of a corpus, and a StringMap's lookup reads a bucket, then a node, then the entry, each a
+  // cache miss on a corpus's vocabulary (tg-classify: 110 ns a word on SST-2). Here a slot is 8 bytes
+  // (the token's hash, low 32 bits, and its entry's index + 1; 0 is empty), probed linearly from
+  // hash & (size - 1) in a power-of-two table kept at most half full, and only a matching hash reads
+  // the entry's string.
+  std::vector<uint64_t> slots_;
 };
 
 struct VocabOptions {

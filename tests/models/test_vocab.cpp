@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <map>
 
 #include "core/error.hpp"
 #include "models/vocab.hpp"
@@ -64,6 +65,30 @@ TEST_CASE("word counts accumulate and remember first appearance") {
   CHECK(counts.count("never") == 0);
   REQUIRE(counts.entries().size() == 2);
   CHECK(counts.entries()[0].first == "y");
+}
+
+// WordCounts keeps its own hash table, which grows at 512, 1024, ... tokens: over several growths, every
+// token keeps its index and count (checked against std::map), and a count() of an unseen token is 0.
+TEST_CASE("word counts stay right while their table grows") {
+  tg::models::WordCounts counts;
+  std::map<std::string, std::pair<size_t, int64_t>> expected;  // token -> (index, count)
+  for (int pass = 0; pass < 3; ++pass)
+    for (int k = 0; k < 5000; ++k) {
+      if (pass > 0 && k % (pass + 1) != 0) continue;  // later passes see some tokens again
+      const std::string token = "w" + std::to_string(k * 7919 % 5000);
+      const size_t index = counts.add(token, k % 3 + 1);
+      auto [it, is_new] = expected.try_emplace(token, index, 0);
+      CHECK(it->second.first == index);
+      it->second.second += k % 3 + 1;
+    }
+  REQUIRE(counts.entries().size() == expected.size());
+  for (const auto& [token, index_count] : expected) {
+    CHECK(counts.entries()[index_count.first].first == token);
+    CHECK(counts.count(token) == index_count.second);
+  }
+  CHECK(counts.count("w5000") == 0);
+  CHECK(counts.count("") == 0);
+  CHECK(tg::models::WordCounts().count("x") == 0);
 }
 
 TEST_CASE("vocab word() rejects an id out of range") {
