@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "core/error.hpp"
 #include "models/dataset.hpp"
+#include "tests/scratch.hpp"
 
 namespace {
 
@@ -23,6 +25,27 @@ std::vector<std::string> labels_of(const std::vector<tg::models::Example>& examp
 using Strings = std::vector<std::string>;
 
 // ---- readers ----
+
+// Lines as std::getline splits them: '\r' before a '\n' dropped, no last line after a final '\n', an
+// unterminated last line kept, a Windows-1252 line decoded, a line longer than the 64 KiB read chunk whole.
+TEST_CASE("read_utf8_lines splits a file into lines as getline does") {
+  tg::test::TempDir dir;
+  auto lines_of = [&](const std::string& bytes) {
+    const std::string path = dir.file("lines.txt");
+    std::ofstream(path, std::ios::binary) << bytes;
+    return tg::models::read_utf8_lines(path);
+  };
+  CHECK(lines_of("").empty());
+  CHECK(lines_of("\n") == Strings{""});
+  CHECK(lines_of("a\r\n\nb") == Strings{"a", "", "b"});
+  CHECK(lines_of("a\nb\n") == Strings{"a", "b"});
+  CHECK(lines_of("r\r\r\n") == Strings{"r\r"});
+  CHECK(lines_of("caf\xe9\n") == Strings{"caf\u00e9"});
+  const std::string long_line(200000, 'x');
+  CHECK(lines_of("a\n" + long_line + "\nz") == Strings{"a", long_line, "z"});
+  CHECK(tg::test::error_of([&] { tg::models::read_utf8_lines(dir.file("absent.txt")); })
+            .find("cannot open") != std::string::npos);
+}
 
 TEST_CASE("fasttext reader takes the label, skips blank lines and trims the text") {
   auto examples = tg::models::read_fasttext(data("reviews.ft"));
