@@ -66,7 +66,7 @@ std::vector<std::string> read_utf8_lines(const std::string& path) {
     const size_t end = std::min(text.find('\n', start), text.size());
     std::string_view line(text.data() + start, end - start);
     if (line.ends_with('\r')) line.remove_suffix(1);
-    lines.push_back(is_valid_utf8(line) ? std::string(line) : to_utf8(line));
+    lines.push_back(to_utf8(line));  // a valid line as it is (one copy), else decoded
     start = end + 1;
   }
   return lines;
