@@ -1,9 +1,14 @@
 #pragma once
 // Loop helpers shared by the op files (not part of the public API).
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include <omp.h>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include "core/shape.hpp"
 
@@ -56,6 +61,39 @@ inline void prefetch_row(const float* table, int64_t r, int64_t D, bool for_writ
     if (for_write) __builtin_prefetch(reinterpret_cast<const void*>(line), 1);
     else __builtin_prefetch(reinterpret_cast<const void*>(line));
   }
+}
+
+// dst[0, n) = src[0, n), dst's whole 64-byte lines written with non-temporal ("streaming") stores, the
+// partial lines at either end with plain ones. A plain store first reads its line into the cache (to
+// write part of it), so copying into memory that is not cached reads the destination as well as the
+// source: a third of the traffic. A streaming store writes whole lines straight to memory and keeps
+// the cache for other data. For outputs larger than the cache, then; a small output is better left in
+// it for the next op to read. A thread's streaming stores are visible to other threads once it has
+// called streaming_fence() (and then synchronised with them, as at the end of an OpenMP loop).
+inline void copy_streaming(float* dst, const float* src, int64_t n) {
+#if defined(__SSE2__)
+  constexpr int64_t kLine = 64 / sizeof(float);  // floats in a line
+  int64_t head = int64_t((64 - reinterpret_cast<uintptr_t>(dst) % 64) % 64 / sizeof(float));
+  head = std::min(head, n);  // dst is float-aligned, so a line starts `head` floats in
+  std::memcpy(dst, src, size_t(head) * sizeof(float));
+  int64_t e = head;
+  for (; e + kLine <= n; e += kLine) {
+#if defined(__AVX512F__)
+    _mm512_stream_ps(dst + e, _mm512_loadu_ps(src + e));
+#else
+    for (int64_t q = 0; q < kLine; q += 4) _mm_stream_ps(dst + e + q, _mm_loadu_ps(src + e + q));
+#endif
+  }
+  std::memcpy(dst + e, src + e, size_t(n - e) * sizeof(float));
+#else
+  std::memcpy(dst, src, size_t(n) * sizeof(float));
+#endif
+}
+
+inline void streaming_fence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
 }
 
 // Strides of an operand of shape `in` read as if broadcast to `out` (0 along broadcast dims),

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "core/fast_math.hpp"  // internal: gate_activation, divide_by
+#include "core/kernels.hpp"    // internal: copy_streaming
 #include "core/tapegrad.hpp"
 
 using namespace tg;
@@ -182,4 +183,22 @@ TEST_CASE("divide_by gives the bits of x / c for every mantissa of x") {
     }
     CHECK(std::isnan(detail::divide_by(NAN, c, reciprocal)));
   }
+}
+
+// copy_streaming (core/kernels.hpp, internal) streams whole lines and copies the partial ones at either
+// end plainly: every length and starting offset within a line must copy exactly [0, n) and nothing else.
+TEST_CASE("copy_streaming copies exactly n floats from every offset in a cache line") {
+  std::vector<float> src(200), dst(200 + 64);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = float(i) + 0.5f;
+  for (int64_t offset = 0; offset < 16; ++offset)
+    for (int64_t n : {0, 1, 5, 15, 16, 17, 31, 32, 33, 48, 100, 183}) {
+      std::fill(dst.begin(), dst.end(), -1.0f);
+      float* to = dst.data() + 16 + offset;
+      detail::copy_streaming(to, src.data() + 3, n);
+      detail::streaming_fence();
+      int64_t wrong = 0;  // elements of dst, inside [0, n) or around it, that differ from what they should be
+      for (int64_t i = -16 - offset; i < int64_t(dst.size()) - 16 - offset; ++i)
+        wrong += to[i] != (i >= 0 && i < n ? src[size_t(i + 3)] : -1.0f);
+      CHECK_MESSAGE(wrong == 0, "offset ", offset, ", n ", n);
+    }
 }

@@ -320,6 +320,24 @@ TEST_CASE("the threaded dense scatter-add equals the serial sparse sum bit for b
   CHECK(dense.weight.grad().to_vector() == dense_grad(sparse.weight).to_vector());
 }
 
+TEST_CASE("a lookup too large for the cache (streamed stores) gives the table's rows, on 1 and 2 threads") {
+  const int saved_threads = num_threads();
+  manual_seed(23);
+  Embedding embedding(500, 1001);  // rows of 4004 bytes: each starts at a different offset in its line
+  Tensor ids = randint(500, {2200});  // 8.8 MB of output: above the streaming threshold (8 MiB)
+  const std::vector<float> w = embedding.weight.to_vector();
+  const std::vector<int64_t> id = ids.to_indices();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    const std::vector<float> y = embedding.forward(ids).to_vector();
+    size_t wrong = 0;
+    for (size_t j = 0; j < id.size(); ++j)
+      wrong += std::memcmp(&y[j * 1001], &w[size_t(id[j]) * 1001], 1001 * sizeof(float)) != 0;
+    CHECK_MESSAGE(wrong == 0, threads, " threads");
+  }
+  set_num_threads(saved_threads);
+}
+
 // ---- reduced-precision tables ----
 
 // The worst |reduced - exact| / |exact| over a lookup's elements (|exact| >= 2^-14, f16's normal range).

@@ -210,8 +210,9 @@ Timing time_runs(const std::function<void()>& unit, const std::function<void()>&
 // table and moments: with a copy, the two working sets would evict each other from the cache), timed
 // in the same run. Rates count bytes read + bytes written.
 
-// W1: the lookup's 10,000 row copies (memcpy of one 1200-byte row each, as the lookup does), from
-// consecutive rows of the same table instead of random ones; each run starts where the last ended.
+// W1: the lookup's 10,000 row copies (one 1200-byte row each, streamed as the lookup streams an output
+// this large: detail::copy_streaming), from consecutive rows of the same table instead of random ones;
+// each run starts where the last ended.
 struct RowCopyFloor {
   const float* table;
   int64_t rows_in_table, dim, count;
@@ -224,7 +225,12 @@ struct RowCopyFloor {
     float* to = out.f32();
     const float* from = table + next * dim;
     const int64_t d = dim;
-    detail::parallel_for(count, count * dim, [=](int64_t j) { std::memcpy(to + j * d, from + j * d, size_t(d) * sizeof(float)); });
+    const int64_t n = count, bands = detail::worth_threads(count * dim) ? num_threads() : 1;
+    detail::parallel_for(bands, count * dim, [=](int64_t band) {
+      for (int64_t j = n * band / bands, end = n * (band + 1) / bands; j < end; ++j)
+        detail::copy_streaming(to + j * d, from + j * d, d);
+      detail::streaming_fence();
+    });
     next += count;
   }
   double bytes_moved() const { return 2.0 * double(count * dim) * sizeof(float); }
