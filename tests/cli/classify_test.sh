@@ -183,6 +183,13 @@ expect_error 2 "subcommand" - -- "$CLASSIFY"
 printf '__label__pos good\n__label__neg __label__bad awful\n' >"$WORK/multi.txt"
 expect_error 1 "multi.txt:2: a second label '__label__bad' after '__label__neg', expected one label per line" "$BAD" -- \
   "$CLASSIFY" train --train "$WORK/multi.txt" --out "$BAD"
+# One label in the file, and two labels of which the validation split took one.
+printf '__label__pos good\n__label__pos fine\n__label__pos nice\n' >"$WORK/one_label.txt"
+expect_error 1 "one_label.txt: every example has the label 'pos', a classifier needs at least 2 labels" "$BAD" -- \
+  "$CLASSIFY" train --train "$WORK/one_label.txt" --out "$BAD"
+printf '__label__pos good\n__label__neg bad\n' >"$WORK/two_examples.txt"
+expect_error 1 "two_examples.txt: the 1 training example(s) left after --valid-frac 0.1 held out 1 all have the label" \
+  "$BAD" -- "$CLASSIFY" train --train "$WORK/two_examples.txt" --out "$BAD"
 printf '\xba\x16\x4f\x2f\x0c\x00\x00\x00rest of a fastText model' >"$WORK/model.bin"  # int32 793712314
 expect_error 1 "model.bin: this is a fastText binary model, not a vector file" "$BAD" -- \
   "$CLASSIFY" train --train "$TRAIN" --pretrained "$WORK/model.bin" --out "$BAD"

@@ -4,6 +4,7 @@
 // tg::default_generator(), seeded by --seed; the training state written after each epoch saves its
 // state, so --resume continues exactly where an uninterrupted run would be. That holds on one thread:
 // on more, each epoch runs Hogwild (tools/classify/epoch.hpp), whose result depends on the threads' timing.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -83,9 +84,16 @@ TrainData prepare_data(const TrainOptions& options, const models::Preprocessing&
                                          preprocessing.max_len, preprocessing.max_len, cut, longest));
   data.vocab = models::Vocab::from_counts(counts, {.min_count = options.min_count});
   data.labels = models::LabelSet(label_names);
-  if (data.labels.size() < 2)
-    fail("{}: every example has the label '{}', a classifier needs at least 2 labels", options.train_path,
-         data.labels.name(0));
+  if (data.labels.size() < 2) {  // the file has one label, or the split held out all of the others
+    const std::string& only = data.labels.name(0);
+    const bool split_took_the_rest = options.valid_path.empty() &&
+        std::any_of(valid.begin(), valid.end(), [&](const models::Example& e) { return e.label != only; });
+    if (split_took_the_rest)
+      fail("{}: the {} training example(s) left after --valid-frac {} held out {} all have the label '{}', a "
+           "classifier needs at least 2 labels (give more examples, or --valid FILE)",
+           options.train_path, train.size(), options.valid_fraction, valid.size(), only);
+    fail("{}: every example has the label '{}', a classifier needs at least 2 labels", options.train_path, only);
+  }
   // The training texts are tokenized once: their counted tokens map to vocabulary ids through the id of
   // each counted word (the ids encode_examples would give; tokenizing was a tenth of a run).
   std::vector<std::string> counted_words;
