@@ -218,20 +218,21 @@ Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, c
   for (int64_t j = 0; j < G; ++j) bias[j] = bias_ih[j] + bias_hh[j];
 
   // The recurrence: per step one [B, H] x [H, 4H] product, then one pass over the gates. W_hh^T is copied
-  // once into [H, 4H] rows: an "NN" product is 20-40% faster on these shapes than "NT" on W_hh, in
-  // OpenBLAS, and core/gemm.hpp's kernel for few rows (which takes these shapes when they fit) is NN only.
+  // once, laid out for these products (detail::pack_b: panels for core/gemm.hpp's kernel for few rows,
+  // which takes these shapes when they fit, or else [H, 4H] rows: an "NN" product is 20-40% faster on
+  // these shapes than "NT" on W_hh, in OpenBLAS).
   std::memcpy(h, h0.f32(), size_t(B * H) * sizeof(float));
   std::memcpy(c, c0.f32(), size_t(B * H) * sizeof(float));
   const Packed pk = st.packed();
   Tensor packed = empty(pk.shape(H));  // every row is written below: h_t, zeros after a sequence ends, h_n, c_n
-  Tensor w_hh_t = empty({H, G});  // [H, 4H]: a copy for this forward, not recorded
-  detail::transpose_into(G, H, w_hh.f32(), w_hh_t.f32());
+  Tensor w_hh_t = empty({H, G});  // W_hh^T [H, 4H], packed: a copy for this forward, not recorded
+  detail::pack_b(B, H, G, w_hh.f32(), true, w_hh_t.f32());
   float* out = packed.f32();
   // Per step the product is below the size worth threading (core/gemm.hpp), so it and the gate pass
   // run on this thread; see nn/README.md's "LSTM speed" for what two threads did here.
   for (int64_t s = 0; s < S; ++s) {
     float* gates_s = gates + s * B * G;
-    gemm(false, false, B, G, H, h + s * B * H, w_hh_t.f32(), 1.0f, gates_s);
+    detail::gemm_packed(B, G, H, h + s * B * H, w_hh_t.f32(), gates_s);
     for (int64_t b = 0; b < B; ++b) {
       const int64_t prev = s * B + b, next = (s + 1) * B + b;
       if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
@@ -275,7 +276,10 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv, bool by_
     std::memcpy(dh + b * H, dpacked + pk.h_n_row(b) * H, size_t(H) * sizeof(float));
     std::memcpy(dc + b * H, dpacked + pk.c_n_row(b) * H, size_t(H) * sizeof(float));
   }
-  const float *act = sv.gates.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32(), *w_hh = n.input(2).f32();
+  const float *act = sv.gates.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32();
+  Tensor w_hh_buf = empty({G, H});  // W_hh [4H, H], packed for the per-step products as in the forward
+  detail::pack_b(B, G, H, n.input(2).f32(), false, w_hh_buf.f32());
+  const float* w_hh = w_hh_buf.f32();
   float* dh0 = n.grad_in(5);
   for (int64_t s = S - 1; s >= 0; --s) {
     float* dgates_s = dgates + s * B * G;
@@ -288,7 +292,7 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv, bool by_
       const float* dy = dpacked + pk.output_row(b, st.time(b, s)) * H;
       cell_backward(act + row * G, c + row * H, tanh_c + row * H, dy, dh + b * H, dc + b * H, dgates_s + b * G, H);
     }
-    if (s > 0 || dh0) gemm(false, false, B, H, G, dgates_s, w_hh, 1.0f, dh);
+    if (s > 0 || dh0) detail::gemm_packed(B, H, G, dgates_s, w_hh, dh);
     add_column_sums(dgates_s, B, G, dbias);  // while this step's dgates are still in cache
   }
   if (dh0)

@@ -1,7 +1,7 @@
 // core/gemm.hpp: the one product wrapper against a plain triple loop, on the shapes that go to its own
 // kernel for few rows (every row-block and column-block remainder, beta 0 and 1) and on those that go
-// to OpenBLAS (transposes, k < 128, n not a multiple of 16), split between threads or not; and its
-// transposed copy.
+// to OpenBLAS (transposes, k < 128, n not a multiple of 16), split between threads or not; its
+// transposed copy; and the product with a B laid out once (pack_b, gemm_packed).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -27,6 +27,14 @@ std::vector<float> reference(bool trans_a, bool trans_b, int64_t m, int64_t n, i
   return c;
 }
 
+// Every element within float rounding of a k-term sum.
+void require_close(const std::vector<float>& c, const std::vector<float>& want, int64_t k) {
+  for (size_t e = 0; e < c.size(); ++e) {
+    CAPTURE(e);
+    REQUIRE(std::fabs(c[e] - want[e]) <= 1e-4 * std::sqrt(double(k)) * (1 + std::fabs(want[e])));
+  }
+}
+
 void check_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float beta) {
   CAPTURE(trans_a);
   CAPTURE(trans_b);
@@ -38,10 +46,7 @@ void check_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   std::vector<float> c(c0.f32(), c0.f32() + m * n);
   const std::vector<float> want = reference(trans_a, trans_b, m, n, k, a.f32(), b.f32(), beta, c);
   detail::gemm(trans_a, trans_b, m, n, k, a.f32(), b.f32(), beta, c.data());
-  for (int64_t e = 0; e < m * n; ++e) {
-    CAPTURE(e);
-    REQUIRE(std::fabs(c[size_t(e)] - want[size_t(e)]) <= 1e-4 * std::sqrt(double(k)) * (1 + std::fabs(want[size_t(e)])));
-  }
+  require_close(c, want, k);
 }
 
 }  // namespace
@@ -78,6 +83,32 @@ TEST_CASE("gemm: transpose_into is tg::transpose") {
   Tensor y = empty({20, 37});
   detail::transpose_into(37, 20, x.f32(), y.f32());
   CHECK(y.to_vector() == transpose(x).to_vector());
+}
+
+// pack_b lays B out (panels where the few-rows kernel takes the shape, rows otherwise) from B itself or
+// from B^T; gemm_packed then gives C + A B. n = 80, 96 and 1024 end in strips of 32, 48 and 16 columns.
+TEST_CASE("gemm: gemm_packed on pack_b's layout is C + A B, from B or from B^T") {
+  manual_seed(9);
+#if defined(__AVX512F__)
+  CHECK(detail::packs_into_panels(32, 256, 1024));  // an LSTM's h W_hh^T
+#endif
+  CHECK_FALSE(detail::packs_into_panels(32, 64, 1024));  // k below 128: OpenBLAS, on rows
+  for (int64_t m : {1, 9, 32})
+    for (int64_t n : {80, 96, 1024})
+      for (int64_t k : {64, 130})
+        for (bool b_transposed : {false, true}) {
+          CAPTURE(m);
+          CAPTURE(n);
+          CAPTURE(k);
+          CAPTURE(b_transposed);
+          Tensor a = randn({m, k}), b = b_transposed ? randn({n, k}) : randn({k, n}), c0 = randn({m, n});
+          std::vector<float> c(c0.f32(), c0.f32() + m * n);
+          const std::vector<float> want = reference(false, b_transposed, m, n, k, a.f32(), b.f32(), 1.0f, c);
+          std::vector<float> packed(size_t(k * n));
+          detail::pack_b(m, k, n, b.f32(), b_transposed, packed.data());
+          detail::gemm_packed(m, n, k, a.f32(), packed.data(), c.data());
+          require_close(c, want, k);
+        }
 }
 
 // Products of at least kGemmThreadMin multiply-adds are split into bands of C's rows (m >= n) or columns
