@@ -87,13 +87,14 @@ inline void small_gemm_nn(int64_t m, int64_t n, int64_t k, const float* a, const
   if (n - j == 16) return small_gemm_columns<1>(m, a, k, b + j, n, k, c + j, n, accumulate);
 }
 
-// C[m, n] += A[m, k] B, B laid out by pack_b as panels: strips of 48 columns (the last 32 or 16), each
-// strip's k rows of 48 floats one after another.
-inline void small_gemm_panels(int64_t m, int64_t n, int64_t k, const float* a, const float* panels, float* c) {
+// C[m, n] = A[m, k] B (+ C when accumulate), B laid out by pack_b as panels: strips of 48 columns (the
+// last 32 or 16), each strip's k rows of 48 floats one after another.
+inline void small_gemm_panels(int64_t m, int64_t n, int64_t k, const float* a, const float* panels, bool accumulate,
+                              float* c) {
   int64_t j = 0;
-  for (; j + 48 <= n; j += 48) small_gemm_columns<3>(m, a, k, panels + j * k, 48, k, c + j, n, true);
-  if (n - j == 32) return small_gemm_columns<2>(m, a, k, panels + j * k, 32, k, c + j, n, true);
-  if (n - j == 16) return small_gemm_columns<1>(m, a, k, panels + j * k, 16, k, c + j, n, true);
+  for (; j + 48 <= n; j += 48) small_gemm_columns<3>(m, a, k, panels + j * k, 48, k, c + j, n, accumulate);
+  if (n - j == 32) return small_gemm_columns<2>(m, a, k, panels + j * k, 32, k, c + j, n, accumulate);
+  if (n - j == 16) return small_gemm_columns<1>(m, a, k, panels + j * k, 16, k, c + j, n, accumulate);
 }
 
 // Where small_gemm_nn beats OpenBLAS (measured one thread, interleaved, by a throwaway program timing
@@ -191,12 +192,13 @@ inline void pack_b(int64_t m, int64_t k, int64_t n, const float* b, bool b_trans
   }
 }
 
-// C[m, n] += A[m, k] B, B from pack_b(m, k, n, ...).
-inline void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, const float* packed, float* c) {
+// C[m, n] = A[m, k] B (+ C when accumulate), B from pack_b(m, k, n, ...).
+inline void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, const float* packed, bool accumulate,
+                        float* c) {
 #if defined(__AVX512F__)
-  if (packs_into_panels(m, k, n)) return small_gemm_panels(m, n, k, a, packed, c);
+  if (packs_into_panels(m, k, n)) return small_gemm_panels(m, n, k, a, packed, accumulate, c);
 #endif
-  gemm(false, false, m, n, k, a, packed, 1.0f, c);
+  gemm(false, false, m, n, k, a, packed, accumulate ? 1.0f : 0.0f, c);
 }
 
 }  // namespace tg::detail

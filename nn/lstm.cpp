@@ -86,8 +86,8 @@ struct Saved {
 //         dW_ih and dx;
 //   rows: projected [V, 4H] = table W_ih^T, computed by the caller on the tape (LSTM::forward_embedded),
 //         and ids i64 [B, T] (or [T, B]): the product x_t W_ih^T of position (b, t) is row ids[b, t] of
-//         projected, copied; in backward its dgates row is added to that row of dprojected, except for
-//         positions whose id is padding_idx (-1: none), which get no gradient.
+//         projected, added in the gate pass; in backward its dgates row is added to that row of
+//         dprojected, except for positions whose id is padding_idx (-1: none), which get no gradient.
 struct Input {
   Tensor x;
   Tensor projected, ids;
@@ -108,16 +108,16 @@ inline void cell_state(const float* __restrict i, const float* __restrict f, con
   }
 }
 
-// gates: one row [i f g o] of 4H pre-activations in, less the bias b_ih + b_hh ([4H], added here), the
-// activations out (kept for backward):
+// gates: one row [i f g o] of 4H pre-activations in, less addend ([4H], added here: the bias b_ih + b_hh,
+// and for an input by rows the position's row of projected too), the activations out (kept for backward):
 //   i = sigmoid  f = sigmoid  g = tanh  o = sigmoid     c = f * c_prev + i * g     h = o * tanh(c)
 // The activations are core/fast_math.hpp's gate_activation (tanh(x) = 2 sigmoid(2x) - 1 for g): 25% less
 // than sigmoid() and tanh() (W3s's cell pass: 40 -> 29 us a step). One loop over all 4H, g's scale
 // picked per column: with H = 20 that is five full vectors of 16, where a loop per gate had a tail each.
-void cell_forward(float* __restrict gates, const float* __restrict bias, const float* __restrict c_prev,
+void cell_forward(float* __restrict gates, const float* __restrict addend, const float* __restrict c_prev,
                   float* __restrict c, float* __restrict tanh_c, float* __restrict h, int64_t H) {
   for (int64_t j = 0; j < 4 * H; ++j)
-    gates[j] = gate_activation(gates[j] + bias[j], j >= 2 * H && j < 3 * H ? 2.0f : 1.0f);
+    gates[j] = gate_activation(gates[j] + addend[j], j >= 2 * H && j < 3 * H ? 2.0f : 1.0f);
   const float *i = gates, *f = gates + H, *g = gates + 2 * H, *o = gates + 3 * H;
   // c, tanh(c) and h over the columns that fill whole blocks of 16 (AVX-512 vectors), then, when 16 does
   // not divide H, over the last 16 columns again instead of a scalar tail: with H = 20, columns 0-15 then
@@ -165,28 +165,20 @@ void add_column_sums(const float* m, int64_t rows, int64_t cols, float* out) {
 void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv, bool by_rows, int64_t padding_idx);
 
 // gates = x_t W_ih^T for every step, in step order (zero where a row is not valid): x's rows gathered into
-// sv.xs, then one sgemm; or, for an input by rows, each position's row of the projected table copied.
-// (The bias comes in the cell pass: writing it into all S * B rows first was 8% of W3s's step.)
+// sv.xs, then one sgemm. For an input by rows, only each position's id (sv.row_ids): its row of projected
+// is added in the gate pass, as the bias is (writing the bias into all S * B rows first was 8% of W3s's
+// step; copying the char LM's 2048 rows of projected into the gates first, 3% of its step).
 void input_products(const Input& in, const Tensor& w_ih, const Steps& st, Saved& sv) {
   const int64_t B = st.batch, S = st.count, G = sv.gates.size(1);
-  float* gates = sv.gates.f32();
   if (in.by_rows()) {
-    const float* projected = in.projected.f32();
     const int64_t* ids = in.ids.i64();
     sv.row_ids.assign(size_t(S * B), in.padding_idx);
     for (int64_t s = 0; s < S; ++s)
-      for (int64_t b = 0; b < B; ++b) {
-        float* to = gates + (s * B + b) * G;
-        if (!st.valid(b, s)) {
-          std::fill_n(to, G, 0.0f);
-          continue;
-        }
-        const int64_t id = ids[st.x_row(b, st.time(b, s))];
-        sv.row_ids[size_t(s * B + b)] = id;
-        std::memcpy(to, projected + id * G, size_t(G) * sizeof(float));
-      }
+      for (int64_t b = 0; b < B; ++b)
+        if (st.valid(b, s)) sv.row_ids[size_t(s * B + b)] = ids[st.x_row(b, st.time(b, s))];
     return;
   }
+  float* gates = sv.gates.f32();
   const int64_t I = w_ih.size(1);
   sv.xs = empty({S * B, I});
   float* xs = sv.xs.f32();
@@ -216,6 +208,15 @@ Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, c
   float* bias = bias_buf.f32();
   const float *bias_ih = b_ih.f32(), *bias_hh = b_hh.f32();
   for (int64_t j = 0; j < G; ++j) bias[j] = bias_ih[j] + bias_hh[j];
+  // What the gate pass adds to the recurrence's product: the bias, or by rows projected + bias [V, 4H]
+  // (V is less than S * B: LSTM::forward_embedded looks up by rows only then), a row per id.
+  Tensor addend_buf = in.by_rows() ? empty(in.projected.shape()) : bias_buf;
+  float* addend = addend_buf.f32();
+  if (in.by_rows()) {
+    const float* projected = in.projected.f32();
+    for (int64_t r = 0; r < in.projected.size(0); ++r)
+      for (int64_t j = 0; j < G; ++j) addend[r * G + j] = projected[r * G + j] + bias[j];
+  }
 
   // The recurrence: per step one [B, H] x [H, 4H] product, then one pass over the gates. W_hh^T is copied
   // once, laid out for these products (detail::pack_b: panels for core/gemm.hpp's kernel for few rows,
@@ -232,7 +233,8 @@ Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, c
   // run on this thread; see nn/README.md's "LSTM speed" for what two threads did here.
   for (int64_t s = 0; s < S; ++s) {
     float* gates_s = gates + s * B * G;
-    detail::gemm_packed(B, G, H, h + s * B * H, w_hh_t.f32(), gates_s);
+    // by rows the gates hold nothing yet; from x they hold x_t W_ih^T
+    detail::gemm_packed(B, G, H, h + s * B * H, w_hh_t.f32(), !in.by_rows(), gates_s);
     for (int64_t b = 0; b < B; ++b) {
       const int64_t prev = s * B + b, next = (s + 1) * B + b;
       if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
@@ -240,7 +242,8 @@ Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, c
         std::memcpy(c + next * H, c + prev * H, size_t(H) * sizeof(float));
         continue;
       }
-      cell_forward(gates_s + b * G, bias, c + prev * H, c + next * H, tanh_c + prev * H, h + next * H, H);
+      const float* add = in.by_rows() ? addend + sv.row_ids[size_t(prev)] * G : addend;
+      cell_forward(gates_s + b * G, add, c + prev * H, c + next * H, tanh_c + prev * H, h + next * H, H);
       std::memcpy(out + pk.output_row(b, st.time(b, s)) * H, h + next * H, size_t(H) * sizeof(float));
     }
   }
@@ -292,7 +295,7 @@ void lstm_direction_backward(Node& n, const Steps& st, const Saved& sv, bool by_
       const float* dy = dpacked + pk.output_row(b, st.time(b, s)) * H;
       cell_backward(act + row * G, c + row * H, tanh_c + row * H, dy, dh + b * H, dc + b * H, dgates_s + b * G, H);
     }
-    if (s > 0 || dh0) detail::gemm_packed(B, H, G, dgates_s, w_hh, dh);
+    if (s > 0 || dh0) detail::gemm_packed(B, H, G, dgates_s, w_hh, true, dh);
     add_column_sums(dgates_s, B, G, dbias);  // while this step's dgates are still in cache
   }
   if (dh0)

@@ -86,8 +86,9 @@ TEST_CASE("gemm: transpose_into is tg::transpose") {
 }
 
 // pack_b lays B out (panels where the few-rows kernel takes the shape, rows otherwise) from B itself or
-// from B^T; gemm_packed then gives C + A B. n = 80, 96 and 1024 end in strips of 32, 48 and 16 columns.
-TEST_CASE("gemm: gemm_packed on pack_b's layout is C + A B, from B or from B^T") {
+// from B^T; gemm_packed then gives C + A B, or A B over whatever C held. n = 80, 96 and 1024 end in strips
+// of 32, 48 and 16 columns.
+TEST_CASE("gemm: gemm_packed on pack_b's layout is C + A B or A B, from B or from B^T") {
   manual_seed(9);
 #if defined(__AVX512F__)
   CHECK(detail::packs_into_panels(32, 256, 1024));  // an LSTM's h W_hh^T
@@ -96,19 +97,22 @@ TEST_CASE("gemm: gemm_packed on pack_b's layout is C + A B, from B or from B^T")
   for (int64_t m : {1, 9, 32})
     for (int64_t n : {80, 96, 1024})
       for (int64_t k : {64, 130})
-        for (bool b_transposed : {false, true}) {
-          CAPTURE(m);
-          CAPTURE(n);
-          CAPTURE(k);
-          CAPTURE(b_transposed);
-          Tensor a = randn({m, k}), b = b_transposed ? randn({n, k}) : randn({k, n}), c0 = randn({m, n});
-          std::vector<float> c(c0.f32(), c0.f32() + m * n);
-          const std::vector<float> want = reference(false, b_transposed, m, n, k, a.f32(), b.f32(), 1.0f, c);
-          std::vector<float> packed(size_t(k * n));
-          detail::pack_b(m, k, n, b.f32(), b_transposed, packed.data());
-          detail::gemm_packed(m, n, k, a.f32(), packed.data(), c.data());
-          require_close(c, want, k);
-        }
+        for (bool b_transposed : {false, true})
+          for (bool accumulate : {true, false}) {
+            CAPTURE(m);
+            CAPTURE(n);
+            CAPTURE(k);
+            CAPTURE(b_transposed);
+            CAPTURE(accumulate);
+            Tensor a = randn({m, k}), b = b_transposed ? randn({n, k}) : randn({k, n}), c0 = randn({m, n});
+            std::vector<float> c(c0.f32(), c0.f32() + m * n);
+            const std::vector<float> want =
+                reference(false, b_transposed, m, n, k, a.f32(), b.f32(), accumulate ? 1.0f : 0.0f, c);
+            std::vector<float> packed(size_t(k * n));
+            detail::pack_b(m, k, n, b.f32(), b_transposed, packed.data());
+            detail::gemm_packed(m, n, k, a.f32(), packed.data(), accumulate, c.data());
+            require_close(c, want, k);
+          }
 }
 
 // Products of at least kGemmThreadMin multiply-adds are split into bands of C's rows (m >= n) or columns
