@@ -201,6 +201,7 @@ void input_products(const Input& in, const Tensor& w_ih, const Steps& st, Saved&
 Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                       const Tensor& b_hh, const Tensor& h0, const Tensor& c0, const Steps& st) {
   const int64_t B = st.batch, S = st.count, H = w_hh.size(1), G = checked_mul(4, H, "lstm");
+  const bool by_rows = in.by_rows();
   Saved sv{Tensor(), empty({S * B, G}), empty({(S + 1) * B, H}), empty({(S + 1) * B, H}), empty({S * B, H}), {}};
   input_products(in, w_ih, st, sv);
   float *gates = sv.gates.f32(), *h = sv.h.f32(), *c = sv.c.f32(), *tanh_c = sv.tanh_c.f32();
@@ -210,9 +211,9 @@ Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, c
   for (int64_t j = 0; j < G; ++j) bias[j] = bias_ih[j] + bias_hh[j];
   // What the gate pass adds to the recurrence's product: the bias, or by rows projected + bias [V, 4H]
   // (V is less than S * B: LSTM::forward_embedded looks up by rows only then), a row per id.
-  Tensor addend_buf = in.by_rows() ? empty(in.projected.shape()) : bias_buf;
+  Tensor addend_buf = by_rows ? empty(in.projected.shape()) : bias_buf;
   float* addend = addend_buf.f32();
-  if (in.by_rows()) {
+  if (by_rows) {
     const float* projected = in.projected.f32();
     for (int64_t r = 0; r < in.projected.size(0); ++r)
       for (int64_t j = 0; j < G; ++j) addend[r * G + j] = projected[r * G + j] + bias[j];
@@ -234,7 +235,7 @@ Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, c
   for (int64_t s = 0; s < S; ++s) {
     float* gates_s = gates + s * B * G;
     // by rows the gates hold nothing yet; from x they hold x_t W_ih^T
-    detail::gemm_packed(B, G, H, h + s * B * H, w_hh_t.f32(), !in.by_rows(), gates_s);
+    detail::gemm_packed(B, G, H, h + s * B * H, w_hh_t.f32(), !by_rows, gates_s);
     for (int64_t b = 0; b < B; ++b) {
       const int64_t prev = s * B + b, next = (s + 1) * B + b;
       if (!st.valid(b, s)) {  // this sequence has ended: carry its state to the next step
@@ -242,7 +243,7 @@ Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, c
         std::memcpy(c + next * H, c + prev * H, size_t(H) * sizeof(float));
         continue;
       }
-      const float* add = in.by_rows() ? addend + sv.row_ids[size_t(prev)] * G : addend;
+      const float* add = by_rows ? addend + sv.row_ids[size_t(prev)] * G : addend;
       cell_forward(gates_s + b * G, add, c + prev * H, c + next * H, tanh_c + prev * H, h + next * H, H);
       std::memcpy(out + pk.output_row(b, st.time(b, s)) * H, h + next * H, size_t(H) * sizeof(float));
     }
@@ -253,10 +254,10 @@ Tensor lstm_direction(const Input& in, const Tensor& w_ih, const Tensor& w_hh, c
     std::memcpy(out + pk.c_n_row(b) * H, c + (S * B + b) * H, size_t(H) * sizeof(float));
   }
   // Inputs 0 and 1: x and w_ih, or projected and ids (w_ih then reaches the graph through projected).
-  auto backward = [st, sv = std::move(sv), by_rows = in.by_rows(), padding_idx = in.padding_idx](Node& n) {
+  auto backward = [st, sv = std::move(sv), by_rows, padding_idx = in.padding_idx](Node& n) {
     lstm_direction_backward(n, st, sv, by_rows, padding_idx);
   };
-  if (in.by_rows()) record("lstm", packed, {in.projected, in.ids, w_hh, b_ih, b_hh, h0, c0}, std::move(backward));
+  if (by_rows) record("lstm", packed, {in.projected, in.ids, w_hh, b_ih, b_hh, h0, c0}, std::move(backward));
   else record("lstm", packed, {in.x, w_ih, w_hh, b_ih, b_hh, h0, c0}, std::move(backward));
   return packed;
 }
